@@ -1,0 +1,169 @@
+package stay
+
+import (
+	"visaclock/internal/date"
+	"visaclock/internal/rules"
+)
+
+// consequences adds what may follow from the unlawful days of trip i: n days
+// from firstDay to end, of which those from first on are the lasting kind
+// that re-entry bars count.
+func (c *Case) consequences(ev *Evaluation, i int, ts *tripStay, first, firstDay, end date.Date, n int, asOf date.Date) {
+	t := &c.trips[i]
+	o := c.grants[t.grant].pack.Overstay
+	if o == nil {
+		return
+	}
+	base := Consequence{Trip: t.index, FirstDay: firstDay, Days: n}
+	if f := o.Fine; f != nil {
+		perDay, _ := rules.At(f.PerDay, firstDay)
+		capV, hasCap := rules.At(f.Cap, firstDay)
+		cs := base
+		cs.Kind, cs.Rule, cs.Citation = KindFine, f.ID, joinCite(f.Citation, perDay.Citation, capV.Citation)
+		cs.Currency, cs.PerDay, cs.Cap = f.Currency, perDay.Value, capV.Value
+		cs.Max = n * perDay.Value
+		if hasCap && cs.Max > capV.Value {
+			cs.Max = capV.Value
+		}
+		if !f.Discretionary {
+			cs.Min = cs.Max
+		}
+		cs.Discretionary, cs.Alternative = f.Discretionary, f.Alternative
+		ev.Consequences = append(ev.Consequences, cs)
+	}
+	if d := o.Detention; d != nil {
+		lo, _ := rules.At(d.MinDays, firstDay)
+		hi, _ := rules.At(d.MaxDays, firstDay)
+		cs := base
+		cs.Kind, cs.Rule, cs.Citation = KindDetention, d.ID, joinCite(d.Citation, hi.Citation, "")
+		cs.Min, cs.Max, cs.Discretionary, cs.Condition = lo.Value, hi.Value, d.Discretionary, d.Condition
+		ev.Consequences = append(ev.Consequences, cs)
+	}
+	left := t.Exit != 0 && t.Exit <= asOf
+	from := asOf
+	if left {
+		from = t.Exit
+	}
+	warned := false
+	for bi := range o.Bars {
+		b := &o.Bars[bi]
+		if !b.Applies.Contains(firstDay) {
+			continue
+		}
+		if b.ExcludeUnderAge > 0 && c.born() == 0 && !warned {
+			warned = true
+			s := step(StepUnderAgeUnknown, &b.Rule, t.index)
+			s.N1 = b.ExcludeUnderAge
+			ev.Explanation = append(ev.Explanation, s)
+		}
+		accrued := c.accrued(b, i, first, end, asOf)
+		if accrued < b.MinDays || (b.MaxDays > 0 && accrued > b.MaxDays) {
+			continue
+		}
+		cs := base
+		cs.Kind, cs.Rule, cs.Citation = KindReentryBar, b.ID, b.Citation
+		cs.Days = accrued
+		cs.Years, cs.YearsMin = b.Years, b.YearsMin
+		if cs.YearsMin == 0 && !b.Discretionary {
+			cs.YearsMin = b.Years
+		}
+		cs.From = from
+		cs.Until = from.AddYears(b.Years, date.Clamp)
+		cs.UntilMin = from.AddYears(cs.YearsMin, date.Clamp)
+		cs.Discretionary, cs.Condition, cs.Prospective = b.Discretionary, b.Condition, !left
+		ev.Consequences = append(ev.Consequences, cs)
+	}
+	for _, note := range o.Notes {
+		cs := base
+		cs.Kind, cs.Rule, cs.Citation, cs.Text = KindNote, o.ID, note.Citation, note.Text
+		ev.Consequences = append(ev.Consequences, cs)
+	}
+}
+
+func joinCite(main, a, b string) string {
+	// The dated values usually cite the same instrument; name each once.
+	out := main
+	for _, s := range []string{a, b} {
+		if s != "" && s != main && s != a || (s == b && s != "" && s != main && s != a) {
+			out += "; " + s
+		}
+	}
+	if a != "" && a != main && out == main {
+		out += "; " + a
+	}
+	return out
+}
+
+func (c *Case) born() date.Date {
+	if p := c.History.Person; p != nil {
+		return p.Born
+	}
+	return 0
+}
+
+// accrued counts the unlawful days a bar counts: the lasting unlawful days
+// of trip i from first to end (or of every stay up to trip i for a
+// cumulative bar), leaving out days before the bar's count_from date and
+// days under its age limit.
+func (c *Case) accrued(b *rules.Bar, i int, first, end, asOf date.Date) int {
+	lo := date.Date(0)
+	if b.CountFrom != 0 {
+		lo = b.CountFrom
+	}
+	if b.ExcludeUnderAge > 0 {
+		if born := c.born(); born != 0 {
+			lo = max(lo, born.AddYears(b.ExcludeUnderAge, date.Clamp))
+		}
+	}
+	count := func(first, end date.Date) int {
+		return max(0, end.Sub(max(first, lo))+1)
+	}
+	if b.Basis != rules.Cumulative {
+		return count(first, end)
+	}
+	total := 0
+	for j := 0; j <= i; j++ {
+		t := &c.trips[j]
+		if t.grant != c.trips[i].grant && c.grants[t.grant].pack != c.grants[c.trips[i].grant].pack {
+			continue
+		}
+		var ts tripStay
+		c.stayOf(j, asOf, &ts, nil)
+		f, _ := c.firstUnlawful(j, &ts, asOf, false)
+		e := t.Exit
+		if e == 0 || e > asOf {
+			e = asOf
+		} else if t.shared {
+			e--
+		}
+		total += count(max(f, t.Entry), e)
+	}
+	return total
+}
+
+// barDeadlines tells an overstaying person the last day to leave before the
+// next re-entry bar band is reached.
+func (c *Case) barDeadlines(ev *Evaluation, i int, first date.Date, asOf date.Date) {
+	t := &c.trips[i]
+	o := c.grants[t.grant].pack.Overstay
+	if o == nil {
+		return
+	}
+	best := -1
+	for bi := range o.Bars {
+		b := &o.Bars[bi]
+		if b.Years == 0 || !b.Applies.Contains(first) {
+			continue
+		}
+		acc := c.accrued(b, i, first, asOf, asOf)
+		if b.MinDays > acc && (best < 0 || b.MinDays < o.Bars[best].MinDays) {
+			best = bi
+		}
+	}
+	if best < 0 {
+		return
+	}
+	b := &o.Bars[best]
+	acc := c.accrued(b, i, first, asOf, asOf)
+	ev.Deadlines = append(ev.Deadlines, deadline(LeaveToAvoidBar, asOf.AddDays(b.MinDays-1-acc), &b.Rule))
+}

@@ -1,0 +1,130 @@
+package stay
+
+import (
+	"fmt"
+
+	"visaclock/internal/date"
+	"visaclock/internal/rules"
+)
+
+// StepKind says which sentence a Step renders.
+type StepKind uint8
+
+// Step kinds, in the rough order they occur.
+const (
+	StepEntry StepKind = iota + 1
+	StepEntryBeforeValidity
+	StepEntryAfterValidity
+	StepEntriesExhausted
+	StepStayDays
+	StepStayMonths
+	StepAdmitUntil
+	StepValidityCut
+	StepExtTimely
+	StepExtLate
+	StepExtTooMany
+	StepExtGranted
+	StepExtOverCap
+	StepExtRefused
+	StepExtPending
+	StepExtPendingUnprotected
+	StepWindow
+	StepWindowBreach
+	StepYearCap
+	StepUnlawful
+	StepUnderAgeUnknown
+	StepLawful
+	StepPendingState
+	StepOverstayState
+	StepAbsent
+	StepReportSource
+)
+
+// Step is one rule application in an explanation. It stores numbers and
+// dates rather than text, so that evaluating allocates nothing; Sentence
+// renders it.
+type Step struct {
+	Kind     StepKind
+	Rule     string
+	Citation string
+	Trip     int // input index of the trip concerned, or -1
+	D1, D2   date.Date
+	N1, N2   int
+	S        string
+}
+
+func step(k StepKind, r *rules.Rule, trip int) Step {
+	s := Step{Kind: k, Trip: trip}
+	if r != nil {
+		s.Rule, s.Citation = r.ID, r.Citation
+	}
+	return s
+}
+
+// Sentence renders the step as a plain English sentence.
+func (s Step) Sentence() string {
+	switch s.Kind {
+	case StepEntry:
+		if s.N2 == int(rules.Multiple) {
+			return fmt.Sprintf("Entered on %s under grant %s (entry %d; multiple entries allowed).", s.D1, s.S, s.N1)
+		}
+		return fmt.Sprintf("Entered on %s under grant %s (entry %d of %d allowed).", s.D1, s.S, s.N1, s.N2)
+	case StepEntryBeforeValidity:
+		return fmt.Sprintf("The entry on %s is before the grant is valid (from %s), so the whole stay is unauthorised.", s.D1, s.D2)
+	case StepEntryAfterValidity:
+		return fmt.Sprintf("The entry on %s is after the grant expired (valid until %s), so the whole stay is unauthorised.", s.D1, s.D2)
+	case StepEntriesExhausted:
+		return fmt.Sprintf("The entry on %s is entry %d, but grant %s allows %d, so the whole stay is unauthorised.", s.D1, s.N1, s.S, s.N2)
+	case StepStayDays:
+		if s.N2 == 1 {
+			return fmt.Sprintf("A stay of %d days, counting the day of entry: the last lawful day is %s.", s.N1, s.D2)
+		}
+		return fmt.Sprintf("A stay of %d days, counted from the day after entry (%s): the last lawful day is %s.", s.N1, s.D1.AddDays(1), s.D2)
+	case StepStayMonths:
+		if s.N2 == 1 {
+			return fmt.Sprintf("A stay of %d months from entry on %s, counting the day of entry: the last lawful day is %s.", s.N1, s.D1, s.D2)
+		}
+		return fmt.Sprintf("A stay of %d months from entry on %s: the last lawful day is %s.", s.N1, s.D1, s.D2)
+	case StepAdmitUntil:
+		return fmt.Sprintf("Admitted until %s (the date on the admission record): the last lawful day.", s.D2)
+	case StepValidityCut:
+		return fmt.Sprintf("The stay may not outlast the grant, which is valid until %s.", s.D2)
+	case StepExtTimely:
+		return fmt.Sprintf("Extension application filed on %s, in time: filing closed on %s.", s.D1, s.D2)
+	case StepExtLate:
+		return fmt.Sprintf("Extension application filed on %s, late: filing closed on %s, so it does not protect the stay while pending.", s.D1, s.D2)
+	case StepExtTooMany:
+		return fmt.Sprintf("Extension application filed on %s is number %d, but at most %d are allowed.", s.D1, s.N1, s.N2)
+	case StepExtGranted:
+		return fmt.Sprintf("Extension granted on %s: the last lawful day is now %s.", s.D1, s.D2)
+	case StepExtOverCap:
+		return fmt.Sprintf("The extensions granted total %d days, more than the %d days the rules allow; the decision is recorded as made.", s.N1, s.N2)
+	case StepExtRefused:
+		return fmt.Sprintf("Extension refused on %s: presence is lawful through %s and the person must leave.", s.D1, s.D2)
+	case StepExtPending:
+		return fmt.Sprintf("The application filed on %s is undecided; presence stays lawful while it is pending.", s.D1)
+	case StepExtPendingUnprotected:
+		return fmt.Sprintf("The application filed on %s is undecided, but it was not filed in time, so it gives no lawful presence while pending.", s.D1)
+	case StepWindow:
+		return fmt.Sprintf("%d of %d days used in the %d-day window %s to %s.", s.N1, s.N2, s.D2.Sub(s.D1)+1, s.D1, s.D2)
+	case StepWindowBreach:
+		return fmt.Sprintf("On %s the days present in the window ending that day reach %d, over the limit of %d.", s.D1, s.N1, s.N2)
+	case StepYearCap:
+		return fmt.Sprintf("%d of %d days used in calendar year %d.", s.N1, s.N2, s.D1.Year())
+	case StepUnlawful:
+		return fmt.Sprintf("Unlawful presence from %s to %s: %d days.", s.D1, s.D2, s.N1)
+	case StepUnderAgeUnknown:
+		return fmt.Sprintf("Days under age %d do not count, but person.born is not given, so every day is counted.", s.N1)
+	case StepLawful:
+		return fmt.Sprintf("On %s presence is lawful until %s (%d days left).", s.D1, s.D2, s.N1)
+	case StepPendingState:
+		return fmt.Sprintf("On %s the authorised stay (until %s) has passed, but a timely extension application is pending, so presence is lawful.", s.D1, s.D2)
+	case StepOverstayState:
+		return fmt.Sprintf("On %s presence is unlawful: %d days of unlawful presence so far in this stay.", s.D1, s.N1)
+	case StepAbsent:
+		return fmt.Sprintf("On %s the person is not present under any trip.", s.D1)
+	case StepReportSource:
+		return fmt.Sprintf("Rule pack %s encodes a report of practice, not the law; see its disagreements with the statute.", s.S)
+	}
+	return fmt.Sprintf("step %d", s.Kind)
+}

@@ -1,0 +1,478 @@
+package stay
+
+// This file is the test oracle: an independent, deliberately naive reference
+// model of the stay-status engine. It follows the documented semantics
+// literally, walking the calendar one day at a time and recounting presence
+// from scratch for every day it judges. It favours being obviously correct
+// over being fast, and it shares no code with the engine, so property tests
+// can compare the two.
+//
+// Inputs are assumed valid: trips sorted by entry and not overlapping except
+// that a trip may enter on the previous trip's exit day; only the last trip
+// may lack an exit; a trip's or extension's Grant names a grant, or is empty
+// when there is exactly one grant; Person is nil; rollover is unused.
+//
+// Semantics, in short:
+//   - A day is present if some trip has entry <= day <= exit; an open trip
+//     (no exit) is present on [entry, max(entry, asOf)]. A day shared by an
+//     exit and a re-entry counts once, and is judged under the trip that
+//     enters on it. Windows and year caps count only presence in the area
+//     (pack Area, else Jurisdiction) of the trip being judged.
+//   - A day of a trip is unlawful if the entry was not allowed (validity or
+//     number of entries), if it is past the stay limit (after extensions
+//     known at asOf) and no timely application is pending, or if it breaks
+//     the pack's rolling window or calendar-year cap.
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"visaclock/internal/date"
+	"visaclock/internal/rules"
+)
+
+// naiveResult is what the oracle says about a history on one day.
+type naiveResult struct {
+	State            string    // "absent", "lawful", "pending", "overstay"
+	AuthorizedUntil  date.Date // 0 when absent
+	OverstayDays     int
+	WindowUsed       int       // -1 when the subject pack has no Window
+	PlannedViolation date.Date // 0 when none
+}
+
+// naiveTrip is one trip with everything the oracle derives for it.
+type naiveTrip struct {
+	entry date.Date
+	last  date.Date // last present day: the exit, or max(entry, asOf) when open
+	pack  *rules.Pack
+	area  string
+
+	entryAllowed bool      // rule a
+	hasStayLimit bool      // the pack has a Stay
+	until        date.Date // rule b: the last day of the stay limit, as known at asOf
+	protected    bool      // rule b: a timely application is pending at asOf
+}
+
+// naiveHorizon is how far past asOf the oracle walks looking for the end of
+// the authorised stay.
+const naiveHorizon = 4000
+
+// naiveEvaluate is the oracle. It evaluates h on asOf (h.AsOf is ignored),
+// reading each grant's pack from packs by the grant's Rule.
+func naiveEvaluate(h *History, packs map[string]*rules.Pack, asOf date.Date) naiveResult {
+	grantOf := func(id string) Grant {
+		if id == "" {
+			return h.Grants[0]
+		}
+		for _, g := range h.Grants {
+			if g.ID == id {
+				return g
+			}
+		}
+		panic("oracle: no grant " + id)
+	}
+	packOf := func(g Grant) *rules.Pack {
+		p := packs[g.Rule]
+		if p == nil {
+			panic("oracle: no pack " + g.Rule)
+		}
+		return p
+	}
+
+	// Per-trip facts.
+	trips := make([]*naiveTrip, len(h.Trips))
+	entriesSoFar := map[string]int{} // grant id -> trips on it so far
+	for i, tr := range h.Trips {
+		g := grantOf(tr.Grant)
+		p := packOf(g)
+		t := &naiveTrip{entry: tr.Entry, last: tr.Exit, pack: p, area: naiveArea(p)}
+		if tr.Exit == 0 {
+			t.last = max(tr.Entry, asOf)
+		}
+
+		// Rule a: is the entry allowed?
+		entriesSoFar[g.ID]++
+		k := entriesSoFar[g.ID]
+		allowed := rules.Multiple
+		if g.Entries != 0 {
+			allowed = g.Entries
+		} else if p.Entries != nil {
+			allowed = p.Entries.Default
+		}
+		t.entryAllowed = true
+		if g.ValidFrom != 0 && tr.Entry < g.ValidFrom {
+			t.entryAllowed = false
+		}
+		if g.ValidUntil != 0 && tr.Entry > g.ValidUntil {
+			t.entryAllowed = false
+		}
+		if allowed != rules.Multiple && k > int(allowed) {
+			t.entryAllowed = false
+		}
+
+		// Rule b: the stay limit and its extensions.
+		if p.Stay != nil {
+			t.hasStayLimit = true
+			var mine []Extension
+			for _, x := range h.Extensions {
+				if grantOf(x.Grant).ID != g.ID {
+					continue
+				}
+				if x.Filed < tr.Entry || (tr.Exit != 0 && x.Filed > tr.Exit) {
+					continue
+				}
+				if x.Filed > asOf {
+					continue
+				}
+				mine = append(mine, x)
+			}
+			slices.SortStableFunc(mine, func(a, b Extension) int { return int(a.Filed) - int(b.Filed) })
+			t.until, t.protected = naiveStayLimit(tr.Entry, g, p, mine, asOf)
+		}
+		trips[i] = t
+	}
+
+	// Presence, per area.
+	present := map[string]map[date.Date]bool{}
+	for _, t := range trips {
+		if present[t.area] == nil {
+			present[t.area] = map[date.Date]bool{}
+		}
+		for d := t.entry; d <= t.last; d++ {
+			present[t.area][d] = true
+		}
+	}
+
+	// judge returns the trip that judges day d: the one present on d, or on
+	// a shared exit/entry day the one entering; nil when absent.
+	judge := func(d date.Date) *naiveTrip {
+		var found *naiveTrip
+		for _, t := range trips {
+			if t.entry <= d && d <= t.last {
+				found = t
+			}
+		}
+		return found
+	}
+
+	var res naiveResult
+
+	// Overstay days: present days up to asOf that are unlawful.
+	if len(trips) > 0 {
+		for d := trips[0].entry; d <= asOf; d++ {
+			if t := judge(d); t != nil && naiveUnlawful(t, d, present[t.area], true) {
+				res.OverstayDays++
+			}
+		}
+	}
+
+	// Planned violation: the first present day after asOf that is unlawful.
+	lastPresent := date.Date(0)
+	for _, t := range trips {
+		lastPresent = max(lastPresent, t.last)
+	}
+	for d := asOf.AddDays(1); d <= lastPresent; d++ {
+		if t := judge(d); t != nil && naiveUnlawful(t, d, present[t.area], true) {
+			res.PlannedViolation = d
+			break
+		}
+	}
+
+	// Subject trip and the pack whose window is reported.
+	subject := judge(asOf)
+	var subjectPack *rules.Pack
+	if subject != nil {
+		subjectPack = subject.pack
+	} else {
+		for _, t := range trips {
+			if t.entry <= asOf {
+				subjectPack = t.pack
+			}
+		}
+		if subjectPack == nil && len(h.Grants) > 0 {
+			subjectPack = packOf(h.Grants[0])
+		}
+	}
+
+	res.WindowUsed = -1
+	if subjectPack != nil && subjectPack.Window != nil {
+		res.WindowUsed = naiveCount(present[naiveArea(subjectPack)], asOf.AddDays(-subjectPack.Window.Length+1), asOf)
+	}
+
+	if subject == nil {
+		res.State = "absent"
+		return res
+	}
+
+	// Authorised until: stay on continuously from asOf, ignore later trips and
+	// the planned exit, ignore protection; the day before the first unlawful
+	// day from entry.
+	hypo := map[date.Date]bool{}
+	for d, ok := range present[subject.area] {
+		if ok && d <= asOf {
+			hypo[d] = true
+		}
+	}
+	end := asOf.AddDays(naiveHorizon)
+	for d := subject.entry; d <= end; d++ {
+		hypo[d] = true
+	}
+	for f := subject.entry; f <= end; f++ {
+		if naiveUnlawful(subject, f, hypo, false) {
+			res.AuthorizedUntil = f.AddDays(-1)
+			break
+		}
+	}
+
+	switch {
+	case res.AuthorizedUntil == 0 || asOf <= res.AuthorizedUntil:
+		res.State = "lawful"
+	case subject.protected:
+		res.State = "pending"
+	default:
+		res.State = "overstay"
+	}
+	return res
+}
+
+// naiveArea is the area whose presence p counts together.
+func naiveArea(p *rules.Pack) string {
+	if p.Area != "" {
+		return p.Area
+	}
+	return p.Jurisdiction
+}
+
+// naiveStayLimit returns the last day of the stay on grant g entered on
+// entry, after the extensions xs (this trip's, filed by asOf, in filing
+// order), and whether a timely application is still pending at asOf.
+func naiveStayLimit(entry date.Date, g Grant, p *rules.Pack, xs []Extension, asOf date.Date) (until date.Date, protected bool) {
+	s := p.Stay
+	n := s.Length
+	if g.StayDays != 0 {
+		n = g.StayDays
+	}
+	switch s.Unit {
+	case rules.UnitDays:
+		if s.EntryDayCounts {
+			until = entry.AddDays(n - 1)
+		} else {
+			until = entry.AddDays(n)
+		}
+	case rules.UnitMonths:
+		until = entry.AddMonths(n, date.EndOfMonth(s.EndOfMonth))
+		if s.EntryDayCounts {
+			until = until.AddDays(-1)
+		}
+	case rules.UnitAdmitUntil:
+		until = g.AdmitUntil
+	default:
+		panic("oracle: unknown stay unit " + s.Unit)
+	}
+	if s.EndsByValidity && g.ValidUntil != 0 {
+		until = min(until, g.ValidUntil)
+	}
+
+	pol := p.Extension
+	count := 0
+	for _, x := range xs {
+		// A pack without an extension policy has no timely filings; granted
+		// decisions are still honoured.
+		timely := false
+		if pol != nil {
+			timely = x.Filed <= until.AddDays(-pol.ClosesDaysBefore) &&
+				(pol.OpensDaysBefore == 0 || x.Filed >= until.AddDays(-pol.OpensDaysBefore)) &&
+				(pol.MaxCount == 0 || count < pol.MaxCount)
+		}
+		known := x.Outcome != Pending && x.Decided <= asOf
+		switch {
+		case known && x.Outcome == Granted:
+			switch {
+			case x.GrantedUntil != 0:
+				until = x.GrantedUntil
+			case x.GrantedDays != 0:
+				until = until.AddDays(x.GrantedDays)
+			default:
+				var eom date.EndOfMonth
+				if pol != nil {
+					eom = date.EndOfMonth(pol.EndOfMonth)
+				}
+				until = until.AddMonths(x.GrantedMonths, eom)
+			}
+		case known && x.Outcome == Refused:
+			if timely && pol.Pending != nil && pol.Refusal != nil &&
+				pol.Refusal.LawfulThrough == rules.LawfulThroughDecision &&
+				!slices.Contains(pol.Refusal.Retroactive, x.RefusalReason) {
+				until = max(until, x.Decided)
+			}
+		case !known:
+			if timely && pol.Pending != nil {
+				protected = true
+			}
+		}
+		count++
+	}
+	return until, protected
+}
+
+// naiveUnlawful reports whether day d of trip t is unlawful, given the days
+// present in t's area. Protection by a pending application counts only when
+// honourProtection is set.
+func naiveUnlawful(t *naiveTrip, d date.Date, present map[date.Date]bool, honourProtection bool) bool {
+	if !t.entryAllowed {
+		return true
+	}
+	if t.hasStayLimit && d > t.until && !(honourProtection && t.protected) {
+		return true
+	}
+	if w := t.pack.Window; w != nil && naiveCount(present, d.AddDays(-w.Length+1), d) > w.Limit {
+		return true
+	}
+	if y := t.pack.YearCap; y != nil && naiveCount(present, date.MustOf(d.Year(), time.January, 1), d) > y.Limit {
+		return true
+	}
+	return false
+}
+
+// naiveCount counts the present days in [from, to].
+func naiveCount(present map[date.Date]bool, from, to date.Date) int {
+	n := 0
+	for d := from; d <= to; d++ {
+		if present[d] {
+			n++
+		}
+	}
+	return n
+}
+
+func TestOracleSanity(t *testing.T) {
+	d := date.MustParse
+	rule := rules.Rule{ID: "r", Citation: "c"}
+	schengen := &rules.Pack{
+		ID: "schengen-short-stay", Jurisdiction: "schengen", Area: "schengen",
+		Window: &rules.Window{Rule: rule, Length: 180, Limit: 90},
+	}
+	prc := &rules.Pack{
+		ID: "cn-visa", Jurisdiction: "cn",
+		Stay:    &rules.Stay{Rule: rule, Unit: rules.UnitDays, EntryDayCounts: false},
+		Entries: &rules.Entries{Rule: rule, Default: 1},
+	}
+	ext := &rules.Pack{
+		ID: "th-visa-exempt", Jurisdiction: "th",
+		Stay: &rules.Stay{Rule: rule, Unit: rules.UnitDays, Length: 30, EntryDayCounts: true},
+		Extension: &rules.Extension{
+			Rule:    rule,
+			Pending: &rule,
+			Refusal: &rules.Refusal{Rule: rule, LawfulThrough: rules.LawfulThroughDecision},
+		},
+	}
+	packs := map[string]*rules.Pack{schengen.ID: schengen, prc.ID: prc, ext.ID: ext}
+	sg := []Grant{{ID: "s", Rule: schengen.ID}}
+	cn := []Grant{{ID: "v", Rule: prc.ID, ValidFrom: d("2024-01-01"), ValidUntil: d("2024-12-31"), StayDays: 30}}
+	th := []Grant{{ID: "t", Rule: ext.ID}}
+	thTrip := []Trip{{Entry: d("2024-01-01")}} // open; the stay ends 2024-01-30
+
+	tests := []struct {
+		name string
+		h    History
+		asOf date.Date
+		want naiveResult
+	}{
+		{
+			// 1 Jan – 30 Mar 2024 is 31+29+30 = 90 days, entry and exit counted.
+			name: "schengen at the limit",
+			h:    History{Grants: sg, Trips: []Trip{{Entry: d("2024-01-01"), Exit: d("2024-03-30")}}},
+			asOf: d("2024-03-30"),
+			want: naiveResult{State: "lawful", AuthorizedUntil: d("2024-03-30"), WindowUsed: 90},
+		},
+		{
+			// Exit and re-entry on 31 Jan count once: 1 Jan – 10 Feb is 41 days;
+			// staying on, day 90 is 30 Mar.
+			name: "schengen shared exit and entry day",
+			h: History{Grants: sg, Trips: []Trip{
+				{Entry: d("2024-01-01"), Exit: d("2024-01-31")},
+				{Entry: d("2024-01-31"), Exit: d("2024-02-10")},
+			}},
+			asOf: d("2024-02-10"),
+			want: naiveResult{State: "lawful", AuthorizedUntil: d("2024-03-30"), WindowUsed: 41},
+		},
+		{
+			// Days 91–96 (31 Mar – 5 Apr) are over the window.
+			name: "schengen overstay",
+			h:    History{Grants: sg, Trips: []Trip{{Entry: d("2024-01-01"), Exit: d("2024-04-05")}}},
+			asOf: d("2024-04-05"),
+			want: naiveResult{State: "overstay", AuthorizedUntil: d("2024-03-30"), OverstayDays: 6, WindowUsed: 96},
+		},
+		{
+			// Absent on 1 Feb after 10 days in January; a planned 1 Jul trip
+			// reaches day 91 on 29 Sep (January has left the window by then).
+			name: "schengen absent with planned violation",
+			h: History{Grants: sg, Trips: []Trip{
+				{Entry: d("2024-01-01"), Exit: d("2024-01-10")},
+				{Entry: d("2024-07-01"), Exit: d("2024-10-05")},
+			}},
+			asOf: d("2024-02-01"),
+			want: naiveResult{State: "absent", WindowUsed: 10, PlannedViolation: d("2024-09-29")},
+		},
+		{
+			// PRC: 30 days counted from the day after entry: 1 Mar + 30 = 31 Mar.
+			name: "prc stay counted from the day after entry",
+			h:    History{Grants: cn, Trips: []Trip{{Entry: d("2024-03-01"), Exit: d("2024-04-02")}}},
+			asOf: d("2024-03-20"),
+			want: naiveResult{State: "lawful", AuthorizedUntil: d("2024-03-31"), WindowUsed: -1, PlannedViolation: d("2024-04-01")},
+		},
+		{
+			// A second entry on a single-entry visa: every day of it is unlawful.
+			name: "prc second entry on a single-entry visa",
+			h: History{Grants: cn, Trips: []Trip{
+				{Entry: d("2024-03-01"), Exit: d("2024-03-10")},
+				{Entry: d("2024-04-10"), Exit: d("2024-04-14")},
+			}},
+			asOf: d("2024-04-14"),
+			want: naiveResult{State: "overstay", AuthorizedUntil: d("2024-04-09"), OverstayDays: 5, WindowUsed: -1},
+		},
+		{
+			// 30 Jan + 30 days = 29 Feb 2024.
+			name: "granted extension",
+			h: History{Grants: th, Trips: thTrip, Extensions: []Extension{
+				{Filed: d("2024-01-20"), Outcome: Granted, Decided: d("2024-01-22"), GrantedDays: 30},
+			}},
+			asOf: d("2024-02-15"),
+			want: naiveResult{State: "lawful", AuthorizedUntil: d("2024-02-29"), WindowUsed: -1},
+		},
+		{
+			name: "pending timely extension past expiry",
+			h: History{Grants: th, Trips: thTrip, Extensions: []Extension{
+				{Filed: d("2024-01-25"), Outcome: Pending},
+			}},
+			asOf: d("2024-02-10"),
+			want: naiveResult{State: "pending", AuthorizedUntil: d("2024-01-30"), WindowUsed: -1},
+		},
+		{
+			// Filed after 30 Jan: no protection; 31 Jan – 10 Feb is 11 days.
+			name: "late filing",
+			h: History{Grants: th, Trips: thTrip, Extensions: []Extension{
+				{Filed: d("2024-02-02"), Outcome: Pending},
+			}},
+			asOf: d("2024-02-10"),
+			want: naiveResult{State: "overstay", AuthorizedUntil: d("2024-01-30"), OverstayDays: 11, WindowUsed: -1},
+		},
+		{
+			// Refused on 5 Feb, lawful through the decision: 6–10 Feb over.
+			name: "timely extension refused, lawful through decision",
+			h: History{Grants: th, Trips: thTrip, Extensions: []Extension{
+				{Filed: d("2024-01-25"), Outcome: Refused, Decided: d("2024-02-05")},
+			}},
+			asOf: d("2024-02-10"),
+			want: naiveResult{State: "overstay", AuthorizedUntil: d("2024-02-05"), OverstayDays: 5, WindowUsed: -1},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := naiveEvaluate(&tc.h, packs, tc.asOf); got != tc.want {
+				t.Errorf("naiveEvaluate(%s, %s)\n got  %+v\n want %+v", tc.h.String(), tc.asOf, got, tc.want)
+			}
+		})
+	}
+}

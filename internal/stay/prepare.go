@@ -1,0 +1,345 @@
+// Package stay is the engine: it takes a stay history and a date and says
+// whether presence is lawful and until when, what must be filed by when, how
+// many days were overstayed and what follows from that, and explains each
+// answer rule by rule.
+//
+// The engine is a pure function of its inputs. It reads no clock, file or
+// network, and its cost grows with the number of trips and filings, never
+// with the number of days they span. Prepare validates and indexes a History
+// once; Evaluate and PlanEntry may then be called for any number of dates,
+// concurrently, without allocating (EvaluateInto reuses its destination).
+package stay
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"visaclock/internal/date"
+	"visaclock/internal/rules"
+)
+
+// Lookup finds a rule pack by id.
+type Lookup func(id string) (*rules.Pack, bool)
+
+// Case is a validated, indexed History, ready to evaluate. It must not be
+// changed after Prepare.
+type Case struct {
+	History *History
+	grants  []grantInfo
+	trips   []tripInfo // in order of entry
+	exts    []extInfo  // grouped by trip, in order of filing
+	areas   []area
+}
+
+type grantInfo struct {
+	g       *Grant
+	pack    *rules.Pack
+	stayLen int         // in the pack's unit
+	entries rules.Count // resolved: Multiple when unlimited
+	area    int
+}
+
+type tripInfo struct {
+	Trip
+	index   int // position in History.Trips, for messages
+	grant   int
+	entryNo int // 1 for the first entry on its grant
+	span    int // index into its area's spans
+	shared  bool
+	extLo   int // exts[extLo:extHi] were filed during this trip
+	extHi   int
+}
+
+type extInfo struct {
+	*Extension
+	index int
+	trip  int
+}
+
+// area is one region whose presence is counted together, as merged spans of
+// days. Only the last span of all can be open (a trip without exit).
+type area struct {
+	name  string
+	spans []span
+	cum   []int // cum[i] is the number of days in spans[:i], closed spans only
+}
+
+type span struct {
+	a, b date.Date // b is 0 while open
+}
+
+// FieldError is a problem with one field of a history, named by its path
+// (such as "trips[2].exit"). The document layer adds the line.
+type FieldError struct {
+	Path string
+	Msg  string
+}
+
+func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
+
+func fieldErr(path, format string, args ...any) error {
+	return &FieldError{Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Prepare validates h against the rule packs it names and indexes it for
+// evaluation. Errors are *FieldError values naming the field at fault.
+func Prepare(h *History, lookup Lookup) (*Case, error) {
+	c := &Case{History: h}
+	if len(h.Grants) == 0 {
+		return nil, fieldErr("grants", "at least one grant is required (a visa, a visa-free right or an admission)")
+	}
+	byID := make(map[string]int, len(h.Grants))
+	areaOf := map[string]int{}
+	for i := range h.Grants {
+		g := &h.Grants[i]
+		path := fmt.Sprintf("grants[%d]", i)
+		if strings.TrimSpace(g.ID) == "" {
+			return nil, fieldErr(path+".id", "required: a short label for this grant, such as \"visa1\"")
+		}
+		if _, dup := byID[g.ID]; dup {
+			return nil, fieldErr(path+".id", "%q is used by another grant; ids must be unique", g.ID)
+		}
+		byID[g.ID] = i
+		if g.Rule == "" {
+			return nil, fieldErr(path+".rule", "required: a rule pack id (see 'visaclock rules list')")
+		}
+		p, ok := lookup(g.Rule)
+		if !ok {
+			return nil, fieldErr(path+".rule", "unknown rule pack %q (see 'visaclock rules list')", g.Rule)
+		}
+		gi := grantInfo{g: g, pack: p, entries: rules.Multiple}
+		if g.ValidFrom != 0 && g.ValidUntil != 0 && g.ValidUntil < g.ValidFrom {
+			return nil, fieldErr(path+".valid_until", "%s is before valid_from %s", g.ValidUntil, g.ValidFrom)
+		}
+		if g.Entries != 0 {
+			gi.entries = g.Entries
+		} else if p.Entries != nil {
+			gi.entries = p.Entries.Default
+		}
+		if s := p.Stay; s != nil {
+			switch {
+			case s.Unit == rules.UnitAdmitUntil:
+				if g.AdmitUntil == 0 {
+					return nil, fieldErr(path+".admit_until", "required by rule %s: the admit-until date on the admission record", p.ID)
+				}
+				if g.StayDays != 0 {
+					return nil, fieldErr(path+".stay_days", "not used by rule %s, which takes admit_until", p.ID)
+				}
+			case g.AdmitUntil != 0:
+				return nil, fieldErr(path+".admit_until", "not used by rule %s, whose stay is counted in %s", p.ID, s.Unit)
+			case g.StayDays < 0:
+				return nil, fieldErr(path+".stay_days", "must be positive")
+			case g.StayDays > 0:
+				if s.MaxLength > 0 && g.StayDays > s.MaxLength {
+					return nil, fieldErr(path+".stay_days", "%d exceeds the %d %s rule %s allows", g.StayDays, s.MaxLength, s.Unit, p.ID)
+				}
+				gi.stayLen = g.StayDays
+			case s.Length > 0:
+				gi.stayLen = s.Length
+			default:
+				return nil, fieldErr(path+".stay_days", "required by rule %s: the duration of stay stated on the visa, in %s", p.ID, s.Unit)
+			}
+		} else if g.StayDays != 0 || g.AdmitUntil != 0 {
+			return nil, fieldErr(path, "rule %s has no per-entry stay; leave out stay_days and admit_until", p.ID)
+		}
+		name := p.Area
+		if name == "" {
+			name = p.Jurisdiction
+		}
+		ai, ok := areaOf[name]
+		if !ok {
+			ai = len(c.areas)
+			areaOf[name] = ai
+			c.areas = append(c.areas, area{name: name})
+		}
+		gi.area = ai
+		c.grants = append(c.grants, gi)
+	}
+	grantRef := func(path, id string) (int, error) {
+		if id == "" {
+			if len(h.Grants) == 1 {
+				return 0, nil
+			}
+			return 0, fieldErr(path, "required when there is more than one grant; accepted: %s", grantIDs(h))
+		}
+		i, ok := byID[id]
+		if !ok {
+			return 0, fieldErr(path, "no grant has id %q; accepted: %s", id, grantIDs(h))
+		}
+		return i, nil
+	}
+
+	c.trips = make([]tripInfo, len(h.Trips))
+	for i, t := range h.Trips {
+		path := fmt.Sprintf("trips[%d]", i)
+		if t.Entry == 0 {
+			return nil, fieldErr(path+".entry", "required: the date of entry, YYYY-MM-DD")
+		}
+		if t.Exit != 0 && t.Exit < t.Entry {
+			return nil, fieldErr(path+".exit", "%s is before the entry %s", t.Exit, t.Entry)
+		}
+		gi, err := grantRef(path+".grant", t.Grant)
+		if err != nil {
+			return nil, err
+		}
+		p := c.grants[gi].pack
+		if !p.Effective.Contains(t.Entry) {
+			return nil, fieldErr(path+".entry", "%s is outside the period in which rule %s is in force (%s to %s)", t.Entry, p.ID, orOpen(p.Effective.From), orOpen(p.Effective.Until))
+		}
+		c.trips[i] = tripInfo{Trip: t, index: i, grant: gi}
+	}
+	slices.SortStableFunc(c.trips, func(a, b tripInfo) int { return cmp.Compare(a.Entry, b.Entry) })
+	entriesSeen := make([]int, len(c.grants))
+	for i := range c.trips {
+		t := &c.trips[i]
+		if i > 0 {
+			prev := &c.trips[i-1]
+			if prev.Exit == 0 {
+				return nil, fieldErr(fmt.Sprintf("trips[%d].exit", prev.index), "missing, but trips[%d] enters later on %s; only the last trip may be open", t.index, t.Entry)
+			}
+			if t.Entry < prev.Exit {
+				return nil, fieldErr(fmt.Sprintf("trips[%d].entry", t.index), "%s overlaps trips[%d] (%s to %s); trips may share only an exit day with a same-day re-entry", t.Entry, prev.index, prev.Entry, prev.Exit)
+			}
+			prev.shared = t.Entry == prev.Exit
+		}
+		entriesSeen[t.grant]++
+		t.entryNo = entriesSeen[t.grant]
+	}
+	for i := range c.trips {
+		t := &c.trips[i]
+		ar := &c.areas[c.grants[t.grant].area]
+		if n := len(ar.spans); n > 0 && ar.spans[n-1].b == t.Entry {
+			ar.spans[n-1].b = t.Exit
+		} else {
+			ar.spans = append(ar.spans, span{a: t.Entry, b: t.Exit})
+		}
+		t.span = len(ar.spans) - 1
+	}
+	for i := range c.areas {
+		ar := &c.areas[i]
+		ar.cum = make([]int, len(ar.spans)+1)
+		for j, s := range ar.spans {
+			n := 0
+			if s.b != 0 {
+				n = s.b.Sub(s.a) + 1
+			}
+			ar.cum[j+1] = ar.cum[j] + n
+		}
+	}
+
+	for i := range h.Extensions {
+		e := &h.Extensions[i]
+		path := fmt.Sprintf("extensions[%d]", i)
+		gi, err := grantRef(path+".grant", e.Grant)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkExtension(path, e, c.grants[gi].pack); err != nil {
+			return nil, err
+		}
+		ti := -1
+		for j := range c.trips {
+			t := &c.trips[j]
+			if t.grant == gi && t.Entry <= e.Filed && (t.Exit == 0 || e.Filed <= t.Exit) {
+				ti = j
+			}
+		}
+		if ti < 0 {
+			if entriesSeen[gi] == 0 {
+				return nil, fieldErr(path+".grant", "grant %q is never used by a trip; an extension must extend a stay", c.grants[gi].g.ID)
+			}
+			return nil, fieldErr(path+".filed", "%s is not during any trip on grant %q; extensions are filed from inside the country", e.Filed, c.grants[gi].g.ID)
+		}
+		c.exts = append(c.exts, extInfo{Extension: e, index: i, trip: ti})
+	}
+	slices.SortStableFunc(c.exts, func(a, b extInfo) int {
+		return cmp.Or(cmp.Compare(a.trip, b.trip), cmp.Compare(a.Filed, b.Filed))
+	})
+	for j, x := range c.exts {
+		t := &c.trips[x.trip]
+		if t.extHi == t.extLo {
+			t.extLo = j
+		}
+		t.extHi = j + 1
+	}
+	// A grant may not shorten the stay it extends; checked with every
+	// decision known, so that the answer cannot depend on the date asked.
+	for i := range c.trips {
+		var ts tripStay
+		c.stayOf(i, maxDate, &ts, nil)
+		if ts.badExt >= 0 {
+			e := c.exts[ts.badExt]
+			return nil, fieldErr(fmt.Sprintf("extensions[%d].granted_until", e.index), "%s is not after the authorised last day %s it extends", e.GrantedUntil, ts.badUntil)
+		}
+	}
+	return c, nil
+}
+
+func checkExtension(path string, e *Extension, p *rules.Pack) error {
+	if p.Extension == nil {
+		return fieldErr(path, "rule %s allows no extension of stay", p.ID)
+	}
+	if e.Filed == 0 {
+		return fieldErr(path+".filed", "required: the date the application was filed, YYYY-MM-DD")
+	}
+	if e.RequestedDays < 0 || e.RequestedMonths < 0 || e.GrantedDays < 0 || e.GrantedMonths < 0 {
+		return fieldErr(path, "lengths must be positive")
+	}
+	if e.RequestedDays != 0 && e.RequestedMonths != 0 {
+		return fieldErr(path+".requested_months", "give requested_days or requested_months, not both")
+	}
+	switch e.Outcome {
+	case "":
+		return fieldErr(path+".outcome", "required; accepted: pending, granted, refused")
+	case Pending:
+		if e.Decided != 0 {
+			return fieldErr(path+".decided", "a pending application has no decision date; set outcome to granted or refused")
+		}
+		if e.GrantedDays != 0 || e.GrantedMonths != 0 || e.GrantedUntil != 0 {
+			return fieldErr(path+".outcome", "is pending, but a granted length is given")
+		}
+	case Granted, Refused:
+		if e.Decided == 0 {
+			return fieldErr(path+".decided", "required for a %s application: the date of the decision", e.Outcome)
+		}
+		if e.Decided < e.Filed {
+			return fieldErr(path+".decided", "%s is before filed %s", e.Decided, e.Filed)
+		}
+	}
+	n := 0
+	for _, set := range []bool{e.GrantedDays != 0, e.GrantedMonths != 0, e.GrantedUntil != 0} {
+		if set {
+			n++
+		}
+	}
+	if e.Outcome == Granted && n != 1 {
+		return fieldErr(path+".granted_days", "a granted application needs exactly one of granted_days, granted_months, granted_until")
+	}
+	if e.Outcome == Refused && n != 0 {
+		return fieldErr(path+".outcome", "is refused, but a granted length is given")
+	}
+	if e.RefusalReason != "" && e.Outcome != Refused {
+		return fieldErr(path+".refusal_reason", "only a refused application has a refusal reason")
+	}
+	if e.GrantedMonths != 0 && p.Extension.EndOfMonth == 0 {
+		return fieldErr(path+".granted_months", "rule %s states no end-of-month rule; give granted_until instead", p.ID)
+	}
+	return nil
+}
+
+func grantIDs(h *History) string {
+	ids := make([]string, len(h.Grants))
+	for i, g := range h.Grants {
+		ids[i] = g.ID
+	}
+	return strings.Join(ids, ", ")
+}
+
+func orOpen(d date.Date) string {
+	if d == 0 {
+		return "open"
+	}
+	return d.String()
+}

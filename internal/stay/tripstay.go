@@ -1,0 +1,221 @@
+package stay
+
+import (
+	"slices"
+
+	"visaclock/internal/date"
+	"visaclock/internal/rules"
+)
+
+// tripStay is the per-entry side of one trip as known on a date: whether
+// entry was allowed, the authorised last day after extensions, and whether a
+// pending application shields the days after it.
+type tripStay struct {
+	allowed   bool
+	denyRule  *rules.Rule // why entry was not allowed
+	limited   bool        // the pack limits the stay per entry
+	until     date.Date   // authorised last day; maxDate when not limited
+	untilRule *rules.Rule
+	protected bool // a timely application is pending on the date asked
+	pending   int  // index into c.exts of the pending application, or -1
+	count     int  // applications filed so far
+	extended  int  // days added by granted extensions
+	base      date.Date
+	badExt    int // a grant that shortens the stay, found by Prepare
+	badUntil  date.Date
+}
+
+// filingCloses returns the last day to file an extension of a stay that ends
+// on until, for the given channel ("" when unknown, which earns no
+// rollover).
+func filingCloses(x *rules.Extension, until date.Date, ch Filing) date.Date {
+	d := until.AddDays(-x.ClosesDaysBefore)
+	if r := x.Rollover; r != nil && d >= r.From && (r.Filing == "" || Filing(r.Filing) == ch) {
+		d = nextBusinessDay(d)
+	}
+	return d
+}
+
+// stayOf works out the per-entry stay of trip i as known on asOf: decisions
+// dated after asOf are still pending then, and filings after it are unknown.
+// Steps are appended to steps when it is not nil.
+func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
+	t := &c.trips[i]
+	g := &c.grants[t.grant]
+	p := g.pack
+	*ts = tripStay{allowed: true, until: maxDate, pending: -1, badExt: -1}
+	add := func(s Step) {
+		if steps != nil {
+			*steps = append(*steps, s)
+		}
+	}
+	var entriesRule *rules.Rule
+	if p.Entries != nil {
+		entriesRule = &p.Entries.Rule
+	}
+	e := step(StepEntry, entriesRule, t.index)
+	e.D1, e.N1, e.N2, e.S = t.Entry, t.entryNo, int(g.entries), g.g.ID
+	add(e)
+	switch {
+	case g.g.ValidFrom != 0 && t.Entry < g.g.ValidFrom:
+		ts.allowed, ts.denyRule = false, entriesRule
+		s := step(StepEntryBeforeValidity, entriesRule, t.index)
+		s.D1, s.D2 = t.Entry, g.g.ValidFrom
+		add(s)
+	case g.g.ValidUntil != 0 && t.Entry > g.g.ValidUntil:
+		ts.allowed, ts.denyRule = false, entriesRule
+		s := step(StepEntryAfterValidity, entriesRule, t.index)
+		s.D1, s.D2 = t.Entry, g.g.ValidUntil
+		add(s)
+	case g.entries != rules.Multiple && t.entryNo > int(g.entries):
+		ts.allowed, ts.denyRule = false, entriesRule
+		s := step(StepEntriesExhausted, entriesRule, t.index)
+		s.D1, s.N1, s.N2, s.S = t.Entry, t.entryNo, int(g.entries), g.g.ID
+		add(s)
+	}
+	if ts.denyRule == nil && !ts.allowed {
+		ts.denyRule = &rules.Rule{ID: p.ID + "-entry", Citation: "the grant's own terms"}
+	}
+	sp := p.Stay
+	if sp == nil {
+		return
+	}
+	ts.limited = true
+	ts.untilRule = &sp.Rule
+	entryCounts := 0
+	if sp.EntryDayCounts {
+		entryCounts = 1
+	}
+	var s Step
+	switch sp.Unit {
+	case rules.UnitDays:
+		ts.until = t.Entry.AddDays(g.stayLen - entryCounts)
+		s = step(StepStayDays, &sp.Rule, t.index)
+	case rules.UnitMonths:
+		ts.until = t.Entry.AddMonths(g.stayLen, date.EndOfMonth(sp.EndOfMonth)).AddDays(-entryCounts)
+		s = step(StepStayMonths, &sp.Rule, t.index)
+	case rules.UnitAdmitUntil:
+		ts.until = g.g.AdmitUntil
+		s = step(StepAdmitUntil, &sp.Rule, t.index)
+	}
+	s.D1, s.D2, s.N1, s.N2 = t.Entry, ts.until, g.stayLen, entryCounts
+	add(s)
+	if sp.EndsByValidity && g.g.ValidUntil != 0 && g.g.ValidUntil < ts.until {
+		ts.until = g.g.ValidUntil
+		s := step(StepValidityCut, &sp.Rule, t.index)
+		s.D2 = ts.until
+		add(s)
+	}
+	ts.base = ts.until
+	x := p.Extension
+	if x == nil {
+		return
+	}
+	for j := t.extLo; j < t.extHi; j++ {
+		ext := &c.exts[j]
+		if ext.Filed > asOf {
+			break
+		}
+		closes := filingCloses(x, ts.until, ext.Filing)
+		timely := ext.Filed <= closes &&
+			(x.OpensDaysBefore == 0 || ext.Filed >= ts.until.AddDays(-x.OpensDaysBefore))
+		ts.count++
+		if x.MaxCount > 0 && ts.count > x.MaxCount {
+			timely = false
+			s := step(StepExtTooMany, &x.Rule, t.index)
+			s.D1, s.N1, s.N2 = ext.Filed, ts.count, x.MaxCount
+			add(s)
+		} else {
+			k := StepExtTimely
+			if !timely {
+				k = StepExtLate
+			}
+			s := step(k, &x.Rule, t.index)
+			s.D1, s.D2 = ext.Filed, closes
+			add(s)
+		}
+		known := ext.Outcome != Pending && ext.Decided <= asOf
+		switch {
+		case known && ext.Outcome == Granted:
+			var nu date.Date
+			switch {
+			case ext.GrantedUntil != 0:
+				nu = ext.GrantedUntil
+			case ext.GrantedDays != 0:
+				nu = ts.until.AddDays(ext.GrantedDays)
+			default:
+				nu = ts.until.AddMonths(ext.GrantedMonths, date.EndOfMonth(x.EndOfMonth))
+			}
+			if nu <= ts.until && ts.badExt < 0 {
+				ts.badExt, ts.badUntil = j, ts.until
+				nu = ts.until
+			}
+			ts.extended += nu.Sub(ts.until)
+			ts.until = nu
+			ts.untilRule = &x.Rule
+			s := step(StepExtGranted, &x.Rule, t.index)
+			s.D1, s.D2 = ext.Decided, nu
+			add(s)
+			if limit := c.extensionCap(i, ts); limit >= 0 && ts.extended > limit {
+				s := step(StepExtOverCap, &x.Cap.Rule, t.index)
+				s.N1, s.N2 = ts.extended, limit
+				add(s)
+			}
+		case known && ext.Outcome == Refused:
+			r := x.Refusal
+			if timely && x.Pending != nil && r != nil && r.LawfulThrough == rules.LawfulThroughDecision &&
+				!slices.Contains(r.Retroactive, ext.RefusalReason) && ext.Decided > ts.until {
+				ts.until = ext.Decided
+				ts.untilRule = &r.Rule
+			}
+			var rr *rules.Rule
+			if r != nil {
+				rr = &r.Rule
+			} else {
+				rr = &x.Rule
+			}
+			s := step(StepExtRefused, rr, t.index)
+			s.D1, s.D2 = ext.Decided, ts.until
+			add(s)
+		default: // pending on asOf
+			if timely && x.Pending != nil {
+				ts.protected, ts.pending = true, j
+				s := step(StepExtPending, x.Pending, t.index)
+				s.D1 = ext.Filed
+				add(s)
+			} else {
+				ts.protected, ts.pending = false, j
+				s := step(StepExtPendingUnprotected, &x.Rule, t.index)
+				s.D1 = ext.Filed
+				add(s)
+			}
+		}
+	}
+}
+
+// extensionCap returns the most days the extensions of trip i may add in
+// total, or -1 when the pack sets no cap.
+func (c *Case) extensionCap(i int, ts *tripStay) int {
+	t := &c.trips[i]
+	x := c.grants[t.grant].pack.Extension
+	if x == nil || x.Cap == nil {
+		return -1
+	}
+	switch cp := x.Cap; {
+	case cp.OriginalStay:
+		// The original stay in days: PRC stays count from the day after entry.
+		return ts.base.Sub(t.Entry) + boolInt(c.grants[t.grant].pack.Stay.EntryDayCounts)
+	case cp.Days > 0:
+		return cp.Days
+	default:
+		end := t.Entry.AddMonths(cp.TotalStay.Months, date.EndOfMonth(x.EndOfMonth)).AddDays(cp.TotalStay.Days)
+		return max(0, end.Sub(ts.base))
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
