@@ -315,8 +315,9 @@ type Bar struct {
 	MinDays int `json:"min_days"`
 	MaxDays int `json:"max_days"`
 	// Years is the bar's length; YearsMin below it makes a discretionary range.
-	Years    int `json:"years"`
-	YearsMin int `json:"years_min"`
+	Years int `json:"years"`
+	// YearsMin, when given, makes the length a range from it to Years.
+	YearsMin *int `json:"years_min"`
 	// Condition states when the bar applies (e.g. "if repatriated").
 	Condition     string `json:"condition"`
 	Discretionary bool   `json:"discretionary"`
@@ -494,7 +495,7 @@ func (p *Pack) Validate() error {
 			if b.MaxDays != 0 && b.MaxDays < b.MinDays {
 				errs.add(path+".max_days", "must not be below min_days")
 			}
-			if b.Years < 0 || b.YearsMin < 0 || (b.YearsMin > b.Years) {
+			if b.Years < 0 || (b.YearsMin != nil && (*b.YearsMin < 0 || *b.YearsMin > b.Years)) {
 				errs.add(path+".years", "needs 0 <= years_min <= years")
 			}
 		}

@@ -63,9 +63,9 @@ func (c *Case) consequences(ev *Evaluation, i int, ts *tripStay, first, firstDay
 		cs := base
 		cs.Kind, cs.Rule, cs.Citation = KindReentryBar, b.ID, b.Citation
 		cs.Days = accrued
-		cs.Years, cs.YearsMin = b.Years, b.YearsMin
-		if cs.YearsMin == 0 && !b.Discretionary {
-			cs.YearsMin = b.Years
+		cs.Years, cs.YearsMin = b.Years, b.Years
+		if b.YearsMin != nil {
+			cs.YearsMin = *b.YearsMin
 		}
 		cs.From = from
 		cs.Until = from.AddYears(b.Years, date.Clamp)

@@ -200,6 +200,12 @@ func (c *Case) EvaluateInto(ev *Evaluation, asOf date.Date) {
 		c.subjectState(ev, subject, &subj, subjFirst, subjRule, subjUnlawful, asOf)
 	}
 	c.plannedViolation(ev, asOf)
+	// Soonest first; a handful of entries, sorted in place without allocating.
+	for i := 1; i < len(ev.Deadlines); i++ {
+		for j := i; j > 0 && ev.Deadlines[j].Date < ev.Deadlines[j-1].Date; j-- {
+			ev.Deadlines[j], ev.Deadlines[j-1] = ev.Deadlines[j-1], ev.Deadlines[j]
+		}
+	}
 }
 
 // capRule names the yearly cap of trip i's pack, for unlawful days that only

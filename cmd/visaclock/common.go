@@ -1,0 +1,79 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"visaclock/internal/date"
+	"visaclock/internal/packs"
+)
+
+// dateFlag is a flag.Value holding a date.Date.
+type dateFlag struct{ d *date.Date }
+
+func (f dateFlag) String() string {
+	if f.d == nil {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f dateFlag) Set(s string) error {
+	d, err := date.Parse(s)
+	if err != nil {
+		return err
+	}
+	*f.d = d
+	return nil
+}
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+// loadRules returns the embedded packs, plus those in dir when it is set.
+func loadRules(dir string) (*packs.Registry, error) {
+	reg, err := packs.Embedded()
+	if err != nil {
+		return nil, err
+	}
+	if dir != "" {
+		if err := reg.AddDir(os.DirFS(dir)); err != nil {
+			return nil, fmt.Errorf("--rules %s: %w", dir, err)
+		}
+	}
+	return reg, nil
+}
+
+// readInput reads the named file, or standard input for "-".
+func readInput(name string, stdin io.Reader) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(stdin)
+	}
+	return os.ReadFile(name)
+}
+
+// today is the local calendar date, the default as_of.
+func today() date.Date {
+	y, m, d := time.Now().Date()
+	return date.MustOf(y, m, d)
+}
+
+func oneFile(fs *flag.FlagSet) (string, error) {
+	if fs.NArg() != 1 {
+		return "", usageError{fmt.Sprintf("%s: give exactly one FILE (or - for standard input)", fs.Name())}
+	}
+	return fs.Arg(0), nil
+}

@@ -1,0 +1,83 @@
+// Command visaclock answers, for a person's visas, trips and extension
+// applications: may they still be here, until when, and what must they do
+// before then. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var ue usageError
+		var se statusError
+		if !errors.As(err, &ue) && !errors.As(err, &se) {
+			fmt.Fprintln(os.Stderr, "visaclock:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+const usage = `visaclock: may this person still be here, until when, and what must they do?
+
+Usage:
+  visaclock check [--json] [--as-of DATE] [--rules DIR] FILE|-
+  visaclock check --batch [--as-of DATE] [--rules DIR] [FILE|-]   (JSON lines in, JSON lines out)
+  visaclock plan --enter DATE [--grant ID] [--json] [--rules DIR] FILE|-
+  visaclock rules list [--rules DIR]
+  visaclock rules show [--rules DIR] ID
+  visaclock rules validate FILE...
+
+FILE is a stay history in YAML or JSON (docs/history-format.md).
+Dates are YYYY-MM-DD. Exit status: 0 lawful or absent, 1 error, 2 usage,
+3 overstay, 4 pending.
+`
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// statusError carries a non-zero exit status for a successful evaluation.
+type statusError struct{ code int }
+
+func (e statusError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func exitCode(err error) int {
+	var se statusError
+	if errors.As(err, &se) {
+		return se.code
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError{"no command"}
+	}
+	switch args[0] {
+	case "check":
+		return runCheck(ctx, args[1:], stdin, stdout, stderr)
+	case "plan":
+		return runPlan(args[1:], stdin, stdout, stderr)
+	case "rules":
+		return runRules(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError{"unknown command " + args[0]}
+}

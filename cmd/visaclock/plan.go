@@ -1,0 +1,67 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"visaclock/internal/date"
+	"visaclock/internal/document"
+	"visaclock/internal/stay"
+)
+
+func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("plan", stderr)
+	asJSON := fs.Bool("json", false, "write JSON instead of text")
+	grant := fs.String("grant", "", "plan under the grant with `ID` (needed when the history has several)")
+	rulesDir := fs.String("rules", "", "also load the rule packs in `DIR`")
+	var enter date.Date
+	fs.Var(dateFlag{&enter}, "enter", "the planned date of entry, `DATE` (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if enter == 0 {
+		return usageError{"plan: --enter DATE is required"}
+	}
+	name, err := oneFile(fs)
+	if err != nil {
+		return err
+	}
+	reg, err := loadRules(*rulesDir)
+	if err != nil {
+		return err
+	}
+	data, err := readInput(name, stdin)
+	if err != nil {
+		return err
+	}
+	var h stay.History
+	doc, err := document.Decode(data, &h)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if h.AsOf == 0 {
+		h.AsOf = today()
+	}
+	pl, err := stay.PlanEntry(&h, reg.Lookup, enter, *grant)
+	if err != nil {
+		var fe *stay.FieldError
+		if errors.As(err, &fe) {
+			if fe.Path == "enter" || fe.Path == "grant" {
+				return fmt.Errorf("--%s: %s", fe.Path, fe.Msg)
+			}
+			return fmt.Errorf("%s: %w", name, &document.Error{Path: fe.Path, Line: doc.Line(fe.Path), Msg: fe.Msg})
+		}
+		return err
+	}
+	if *asJSON {
+		b, err := json.MarshalIndent(pl, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "%s\n", b)
+		return err
+	}
+	return pl.WriteText(stdout)
+}

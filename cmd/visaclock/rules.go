@@ -1,0 +1,145 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"visaclock/internal/packs"
+)
+
+func runRules(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"rules: give list, show ID or validate FILE..."}
+	}
+	fs := newFlags("rules "+args[0], stderr)
+	rulesDir := fs.String("rules", "", "also load the rule packs in `DIR`")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	switch args[0] {
+	case "list":
+		reg, err := loadRules(*rulesDir)
+		if err != nil {
+			return err
+		}
+		for _, id := range reg.IDs() {
+			f, _ := reg.File(id)
+			src := ""
+			if f.Source == "report" {
+				src = "  (report, not law)"
+			}
+			fmt.Fprintf(stdout, "%-30s %-8s %-15s %s%s\n", f.ID, f.Version, f.Jurisdiction, f.Title, src)
+		}
+		return nil
+	case "show":
+		if fs.NArg() != 1 {
+			return usageError{"rules show: give one pack ID"}
+		}
+		reg, err := loadRules(*rulesDir)
+		if err != nil {
+			return err
+		}
+		f, ok := reg.File(fs.Arg(0))
+		if !ok {
+			return fmt.Errorf("rules show: unknown pack %q; accepted: %s", fs.Arg(0), strings.Join(reg.IDs(), ", "))
+		}
+		return showPack(stdout, f)
+	case "validate":
+		if fs.NArg() == 0 {
+			return usageError{"rules validate: give one or more FILEs"}
+		}
+		reg, err := loadRules(*rulesDir)
+		if err != nil {
+			return err
+		}
+		failed := 0
+		for _, name := range fs.Args() {
+			data, err := os.ReadFile(name)
+			if err == nil {
+				var f *packs.File
+				if f, err = packs.Parse(data); err == nil {
+					err = reg.RunTests(f)
+				}
+				if err == nil {
+					fmt.Fprintf(stdout, "%s: ok: pack %s %s, %d worked examples pass\n", name, f.ID, f.Version, len(f.Tests))
+					continue
+				}
+			}
+			failed++
+			fmt.Fprintf(stdout, "%s: %v\n", name, err)
+		}
+		if failed > 0 {
+			return fmt.Errorf("rules validate: %d of %d files failed", failed, fs.NArg())
+		}
+		return nil
+	}
+	return usageError{"rules: unknown subcommand " + args[0] + "; accepted: list, show, validate"}
+}
+
+func showPack(w io.Writer, f *packs.File) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: %s\n", f.ID, f.Version, f.Title)
+	fmt.Fprintf(&b, "jurisdiction: %s   source: %s\n", f.Jurisdiction, f.Source)
+	if f.Effective.From != 0 || f.Effective.Until != 0 {
+		fmt.Fprintf(&b, "in force: %s to %s\n", orOpen(f.Effective.From.String()), orOpen(f.Effective.Until.String()))
+	}
+	fmt.Fprintf(&b, "\n%s\n", strings.TrimSpace(f.Summary))
+	rule := func(name, id, cite string) { fmt.Fprintf(&b, "\n%s [%s]\n  %s\n", name, id, cite) }
+	if s := f.Stay; s != nil {
+		rule("Stay per entry", s.ID, s.Citation)
+	}
+	if e := f.Entries; e != nil {
+		rule("Entries", e.ID, e.Citation)
+	}
+	if wd := f.Window; wd != nil {
+		rule(fmt.Sprintf("Rolling window: %d days in any %d", wd.Limit, wd.Length), wd.ID, wd.Citation)
+	}
+	if y := f.YearCap; y != nil {
+		rule(fmt.Sprintf("Calendar-year cap: %d days", y.Limit), y.ID, y.Citation)
+	}
+	if x := f.Extension; x != nil {
+		rule("Extension", x.ID, x.Citation)
+		if x.Cap != nil {
+			rule("Extension cap", x.Cap.ID, x.Cap.Citation)
+		}
+		if x.Pending != nil {
+			rule("Lawful while pending", x.Pending.ID, x.Pending.Citation)
+		}
+		if x.Refusal != nil {
+			rule("After refusal", x.Refusal.ID, x.Refusal.Citation)
+		}
+	}
+	if o := f.Overstay; o != nil {
+		rule("Overstay", o.ID, o.Citation)
+		if o.Fine != nil {
+			rule("Fine", o.Fine.ID, o.Fine.Citation)
+		}
+		if o.Detention != nil {
+			rule("Detention", o.Detention.ID, o.Detention.Citation)
+		}
+		for _, bar := range o.Bars {
+			rule("Re-entry bar", bar.ID, bar.Citation)
+		}
+	}
+	if len(f.Disagreements) > 0 {
+		b.WriteString("\nWhere this report disagrees with the statute:\n")
+		for _, d := range f.Disagreements {
+			fmt.Fprintf(&b, "  - %s\n    report:  %s\n    statute: %s\n    source:  %s\n", d.Topic, d.Report, d.Statute, d.Citation)
+		}
+	}
+	fmt.Fprintf(&b, "\nWorked examples: %d\n", len(f.Tests))
+	for _, t := range f.Tests {
+		fmt.Fprintf(&b, "  - %s\n    source: %s\n", t.Name, t.Source)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func orOpen(s string) string {
+	if s == "" {
+		return "open"
+	}
+	return s
+}
