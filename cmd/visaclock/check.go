@@ -158,7 +158,7 @@ func checkBatch(ctx context.Context, in io.Reader, out io.Writer, reg *packs.Reg
 }
 
 func evalLine(n int, line []byte, reg *packs.Registry, asOf date.Date, ev *stay.Evaluation) []byte {
-	c, err := casefile.Parse(line, reg.Lookup, asOf)
+	c, err := casefile.ParseJSON(line, reg.Lookup, asOf)
 	if err != nil {
 		be := batchError{Line: n, Error: err.Error()}
 		var de *document.Error
@@ -169,7 +169,8 @@ func evalLine(n int, line []byte, reg *packs.Registry, asOf date.Date, ev *stay.
 		return append(b, '\n')
 	}
 	c.EvaluateInto(ev, c.History.AsOf)
-	b, err := json.Marshal(ev)
+	// Called directly: json.Marshal would re-scan the output to compact it.
+	b, err := ev.MarshalJSON()
 	if err != nil {
 		b, _ = json.Marshal(batchError{Line: n, Error: err.Error()})
 	}
