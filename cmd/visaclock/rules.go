@@ -60,7 +60,7 @@ func runRules(args []string, stdout, stderr io.Writer) error {
 			if err == nil {
 				var f *packs.File
 				if f, err = packs.Parse(data); err == nil {
-					err = reg.RunTests(f)
+					err = reg.With(f).RunTests(f)
 				}
 				if err == nil {
 					fmt.Fprintf(stdout, "%s: ok: pack %s %s, %d worked examples pass\n", name, f.ID, f.Version, len(f.Tests))

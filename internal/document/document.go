@@ -93,12 +93,16 @@ func (n *Node) Line(path string) int {
 	cur := n.root
 	line := cur.Line
 	for _, part := range splitPath(path) {
-		next := child(cur, part)
+		key, next := child(cur, part)
 		if next == nil {
 			return line
 		}
 		cur = next
 		line = cur.Line
+		if key != nil {
+			// A field's line is its key's: a nested mapping starts below it.
+			line = key.Line
+		}
 	}
 	return line
 }
@@ -112,23 +116,25 @@ func (n *Node) Locate(err error) error {
 	return err
 }
 
-func child(n *yaml.Node, part string) *yaml.Node {
+// child returns the node at one step of a path, and its key when the step
+// is a field.
+func child(n *yaml.Node, part string) (key, val *yaml.Node) {
 	if strings.HasPrefix(part, "[") {
 		i, err := strconv.Atoi(strings.Trim(part, "[]"))
 		if err != nil || n.Kind != yaml.SequenceNode || i < 0 || i >= len(n.Content) {
-			return nil
+			return nil, nil
 		}
-		return n.Content[i]
+		return nil, n.Content[i]
 	}
 	if n.Kind != yaml.MappingNode {
-		return nil
+		return nil, nil
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == part {
-			return n.Content[i+1]
+			return n.Content[i], n.Content[i+1]
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 func splitPath(path string) []string {

@@ -283,3 +283,14 @@ func fmtConseq(w ExpectConseq) string {
 	add("years_min", w.YearsMin)
 	return strings.Join(parts, " ")
 }
+
+// With returns a registry holding r's packs and f, replacing any pack of the
+// same id, so that f's examples can run before it is installed.
+func (r *Registry) With(f *File) *Registry {
+	c := &Registry{packs: make(map[string]*File, len(r.packs)+1)}
+	for id, p := range r.packs {
+		c.packs[id] = p
+	}
+	c.packs[f.ID] = f
+	return c
+}

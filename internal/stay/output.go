@@ -237,9 +237,7 @@ func (ev *Evaluation) WriteText(w io.Writer) error {
 		}
 	}
 	b.WriteString("Why:\n")
-	for i, s := range ev.Explanation {
-		fmt.Fprintf(&b, "  %2d. %s [%s]\n", i+1, s.Sentence(), s.Rule)
-	}
+	writeSteps(&b, ev.Explanation)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -296,9 +294,17 @@ func (pl *Plan) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "  %d. file by %s for %s, to stay until %s [%s]\n", i+1, f.FileBy, length, f.Until, f.Rule)
 	}
 	b.WriteString("Why:\n")
-	for i, s := range pl.Explanation {
-		fmt.Fprintf(&b, "  %2d. %s [%s]\n", i+1, s.Sentence(), s.Rule)
-	}
+	writeSteps(&b, pl.Explanation)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func writeSteps(b *strings.Builder, steps []Step) {
+	for i, s := range steps {
+		fmt.Fprintf(b, "  %2d. %s", i+1, s.Sentence())
+		if s.Rule != "" {
+			fmt.Fprintf(b, " [%s]", s.Rule)
+		}
+		b.WriteByte('\n')
+	}
 }
