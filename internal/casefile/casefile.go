@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"unicode/utf8"
 
 	"visaclock/internal/date"
 	"visaclock/internal/document"
@@ -40,9 +41,16 @@ func Parse(data []byte, lookup stay.Lookup, asOf date.Date) (*stay.Case, error) 
 // explain an error. Keys must match exactly, as in Parse.
 func ParseJSON(data []byte, lookup stay.Lookup, asOf date.Date) (*stay.Case, error) {
 	var h stay.History
+	// encoding/json is laxer than the format: it folds the case of keys,
+	// keeps the last of duplicate keys, replaces invalid UTF-8 and ignores
+	// what follows the first value. Anything it might have let through goes
+	// to the strict decoder, which gives the answer (or the error) for it.
+	if !utf8.Valid(data) || !exactKeys(data) {
+		return Parse(data, lookup, asOf)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&h); err != nil || dec.More() || !exactKeys(data) {
+	if err := dec.Decode(&h); err != nil || len(bytes.TrimSpace(data[dec.InputOffset():])) != 0 {
 		return Parse(data, lookup, asOf)
 	}
 	if h.AsOf == 0 {
@@ -56,51 +64,64 @@ func ParseJSON(data []byte, lookup stay.Lookup, asOf date.Date) (*stay.Case, err
 	return c, nil
 }
 
-// exactKeys reports whether every object key in data is written in lower
-// case, as the format requires: encoding/json would otherwise match "As_Of"
-// to as_of without a word, and the strict decoder must then say so.
+// exactKeys reports whether every object key in data is made of a-z, 0-9
+// and _ only, and given once per object, as the format's keys are. It
+// returns false for anything it cannot follow, sending data to the strict
+// decoder.
 func exactKeys(data []byte) bool {
-	inString, escaped, key := false, false, false
-	start := 0
-	for i, c := range data {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-				if key {
-					for _, k := range data[start:i] {
-						if k >= 'A' && k <= 'Z' {
-							// Might be a value; check what follows.
-							if isKey(data[i+1:]) {
-								return false
-							}
-							break
-						}
+	var stack [][]string // keys seen in each open object; nil for arrays
+	expectKey := false   // the next string in the current object is a key
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; c {
+		case '{':
+			stack = append(stack, []string{})
+			expectKey = true
+		case '[':
+			stack = append(stack, nil)
+			expectKey = false
+		case '}', ']':
+			if len(stack) == 0 {
+				return false
+			}
+			stack = stack[:len(stack)-1]
+			expectKey = false
+		case ',':
+			expectKey = len(stack) > 0 && stack[len(stack)-1] != nil
+		case ':':
+			expectKey = false
+		case '"':
+			j := i + 1
+			for ; j < len(data) && data[j] != '"'; j++ {
+				if data[j] == '\\' {
+					if expectKey {
+						return false // an escape in a key: let the strict decoder read it
 					}
+					j++
 				}
 			}
-		case c == '"':
-			inString, key, start = true, true, i+1
+			if j >= len(data) {
+				return false
+			}
+			if expectKey {
+				if len(stack) == 0 {
+					return false
+				}
+				key := data[i+1 : j]
+				for _, b := range key {
+					if !(b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '_') {
+						return false
+					}
+				}
+				top := &stack[len(stack)-1]
+				for _, k := range *top {
+					if k == string(key) {
+						return false
+					}
+				}
+				*top = append(*top, string(key))
+			}
+			i = j
 		}
 	}
-	return true
-}
-
-// isKey reports whether a string just closed is followed by a colon.
-func isKey(rest []byte) bool {
-	for _, c := range rest {
-		switch c {
-		case ' ', '\t', '\n', '\r':
-			continue
-		case ':':
-			return true
-		}
-		return false
-	}
-	return false
+	return len(stack) == 0
 }

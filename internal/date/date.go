@@ -13,6 +13,7 @@ package date
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -55,9 +56,18 @@ func MustOf(y int, m time.Month, d int) Date {
 // ErrSyntax is wrapped by Parse errors for text that is not YYYY-MM-DD.
 var ErrSyntax = errors.New("not a date in the form YYYY-MM-DD")
 
+// ParseMinYear and ParseMaxYear bound the years Parse accepts: far wider
+// than any stay record, and far enough inside the type's limits that rule
+// arithmetic on a parsed date (a 180-day window, a 10-year bar) stays
+// printable as YYYY-MM-DD.
+const (
+	ParseMinYear = 1600
+	ParseMaxYear = 9000
+)
+
 // Parse reads a date written exactly as YYYY-MM-DD, the form ISO 8601 and
-// RFC 3339 call full-date. Anything else is an error: no other layouts are
-// guessed at.
+// RFC 3339 call full-date, with a year from ParseMinYear to ParseMaxYear.
+// Anything else is an error: no other layouts are guessed at.
 func Parse(s string) (Date, error) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
 		return 0, fmt.Errorf("%q: %w", s, ErrSyntax)
@@ -67,6 +77,9 @@ func Parse(s string) (Date, error) {
 	d, ok3 := digits(s[8:10])
 	if !ok1 || !ok2 || !ok3 {
 		return 0, fmt.Errorf("%q: %w", s, ErrSyntax)
+	}
+	if y < ParseMinYear || y > ParseMaxYear {
+		return 0, fmt.Errorf("%q: year %d is outside %d–%d", s, y, ParseMinYear, ParseMaxYear)
 	}
 	dt, err := Of(y, time.Month(m), d)
 	if err != nil {
@@ -208,6 +221,12 @@ func (d Date) String() string {
 
 func (d Date) appendTo(b []byte) []byte {
 	y, m, dd := toCivil(d)
+	if y < 0 || y > 9999 {
+		// Only arithmetic far outside ParseMinYear–ParseMaxYear gets here;
+		// print the year whole rather than wrap it.
+		b = strconv.AppendInt(b, int64(y), 10)
+		return append(b, '-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+dd/10), byte('0'+dd%10))
+	}
 	b = append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-')
 	b = append(b, byte('0'+m/10), byte('0'+m%10), '-')
 	return append(b, byte('0'+dd/10), byte('0'+dd%10))

@@ -9,10 +9,12 @@
 package document
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"sort"
 	"strconv"
@@ -50,18 +52,26 @@ type Node struct{ root *yaml.Node }
 
 // Parse parses one YAML or JSON document.
 func Parse(data []byte) (*Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil {
+		if err == io.EOF {
+			return nil, &Error{Line: 1, Msg: "the document is empty"}
+		}
 		return nil, &Error{Line: yamlErrLine(err), Msg: "not valid YAML or JSON: " + cleanYAMLErr(err)}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, &Error{Line: 1, Msg: "the document is empty"}
 	}
-	root := doc.Content[0]
-	if doc.Kind == yaml.DocumentNode && len(doc.Content) != 1 {
-		return nil, &Error{Line: doc.Content[1].Line, Msg: "more than one document; give one document per file"}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case err == io.EOF:
+	case err != nil:
+		return nil, &Error{Line: yamlErrLine(err), Msg: "more than one document, and the next is not valid: " + cleanYAMLErr(err)}
+	default:
+		return nil, &Error{Line: extra.Line, Msg: "more than one document; give one document per file"}
 	}
-	return &Node{root: root}, nil
+	return &Node{root: doc.Content[0]}, nil
 }
 
 // Decode parses data and decodes it into v, which must be a pointer to a

@@ -1,6 +1,8 @@
 package stay
 
 import (
+	"strings"
+
 	"visaclock/internal/date"
 	"visaclock/internal/rules"
 )
@@ -35,7 +37,7 @@ func (c *Case) consequences(ev *Evaluation, i int, ts *tripStay, first, firstDay
 		lo, _ := rules.At(d.MinDays, firstDay)
 		hi, _ := rules.At(d.MaxDays, firstDay)
 		cs := base
-		cs.Kind, cs.Rule, cs.Citation = KindDetention, d.ID, joinCite(d.Citation, hi.Citation, "")
+		cs.Kind, cs.Rule, cs.Citation = KindDetention, d.ID, joinCite(d.Citation, lo.Citation, hi.Citation)
 		cs.Min, cs.Max, cs.Discretionary, cs.Condition = lo.Value, hi.Value, d.Discretionary, d.Condition
 		ev.Consequences = append(ev.Consequences, cs)
 	}
@@ -80,16 +82,14 @@ func (c *Case) consequences(ev *Evaluation, i int, ts *tripStay, first, firstDay
 	}
 }
 
-func joinCite(main, a, b string) string {
-	// The dated values usually cite the same instrument; name each once.
+// joinCite names a rule's citation and the citations of the dated values it
+// used, each once: they often repeat the same instrument.
+func joinCite(main string, dated ...string) string {
 	out := main
-	for _, s := range []string{a, b} {
-		if s != "" && s != main && s != a || (s == b && s != "" && s != main && s != a) {
-			out += "; " + s
+	for _, d := range dated {
+		if d != "" && !strings.Contains(out, d) {
+			out += "; " + d
 		}
-	}
-	if a != "" && a != main && out == main {
-		out += "; " + a
 	}
 	return out
 }

@@ -61,16 +61,20 @@ func (c *Case) openEntry() date.Date {
 func (c *Case) windowBreach(ar *area, j, length, limit int) date.Date {
 	a := ar.spans[j].a
 	s0 := a.AddDays(1 - length)
+	// The first earlier span that reaches into the window; spans are sorted
+	// and disjoint, so their ends are sorted too.
+	first, hi := 0, j
+	for first < hi {
+		m := int(uint(first+hi) >> 1)
+		if ar.spans[m].b < s0 {
+			first = m + 1
+		} else {
+			hi = m
+		}
+	}
 	before := 0
-	first := -1
-	for m := 0; m < j; m++ {
+	for m := first; m < j; m++ {
 		sp := ar.spans[m]
-		if sp.b < s0 {
-			continue
-		}
-		if first < 0 {
-			first = m
-		}
 		before += sp.b.Sub(max(sp.a, s0)) + 1
 	}
 	need := limit - before
@@ -80,17 +84,15 @@ func (c *Case) windowBreach(ar *area, j, length, limit int) date.Date {
 	// The count grows by one for each absent day that leaves the window; the
 	// breach comes when the need-th absent day after s0 has left.
 	pos := s0
-	if first >= 0 {
-		for m := first; m < j; m++ {
-			sp := ar.spans[m]
-			if gap := sp.a.Sub(pos); gap > 0 {
-				if gap >= need {
-					return pos.AddDays(need - 1 + length)
-				}
-				need -= gap
+	for m := first; m < j; m++ {
+		sp := ar.spans[m]
+		if gap := sp.a.Sub(pos); gap > 0 {
+			if gap >= need {
+				return pos.AddDays(need - 1 + length)
 			}
-			pos = max(pos, sp.b.AddDays(1))
+			need -= gap
 		}
+		pos = max(pos, sp.b.AddDays(1))
 	}
 	return pos.AddDays(need - 1 + length)
 }
@@ -101,7 +103,7 @@ func yearStart(y int) date.Date { return date.MustOf(y, time.January, 1) }
 // its calendar year would exceed limit, with presence continuous over [x, y]
 // and as recorded before x; 0 if there is none.
 func (c *Case) yearBreach(ar *area, x, y date.Date, limit int, asOf date.Date) date.Date {
-	for yr := x.Year(); ; yr++ {
+	for yr := x.Year(); yr < date.MaxYear; yr++ {
 		start := max(x, yearStart(yr))
 		end := min(y, yearStart(yr+1)-1)
 		if start > end {
@@ -111,17 +113,15 @@ func (c *Case) yearBreach(ar *area, x, y date.Date, limit int, asOf date.Date) d
 		if prior+end.Sub(start)+1 > limit {
 			return start.AddDays(max(0, limit-prior))
 		}
-		if yr >= date.MaxYear {
-			return 0
-		}
 	}
+	return 0
 }
 
 // yearExcess counts the days in [x, y] over the yearly limit, presence being
 // as recorded.
 func (c *Case) yearExcess(ar *area, x, y date.Date, limit int, asOf date.Date) int {
 	n := 0
-	for yr := x.Year(); x <= y; yr++ {
+	for yr := x.Year(); x <= y && yr < date.MaxYear; yr++ {
 		start := max(x, yearStart(yr))
 		end := min(y, yearStart(yr+1)-1)
 		if start > end {
