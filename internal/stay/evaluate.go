@@ -143,6 +143,13 @@ func (c *Case) EvaluateInto(ev *Evaluation, asOf date.Date) {
 		n, firstDay := c.unlawfulIn(i, t.Entry, end, first, asOf)
 		if n > 0 {
 			ev.OverstayDays += n
+			if w := c.grants[t.grant].pack.Window; w != nil && rule == &w.Rule && firstDay == max(first, t.Entry) {
+				// The count rises by one a day within a stay, so the first
+				// unlawful day is the one that reaches limit+1.
+				s := step(StepWindowBreach, rule, t.index)
+				s.D1, s.N1, s.N2 = firstDay, w.Limit+1, w.Limit
+				ev.Explanation = append(ev.Explanation, s)
+			}
 			s := step(StepUnlawful, rule, t.index)
 			s.D1, s.D2, s.N1 = firstDay, end, n
 			if rule == nil {

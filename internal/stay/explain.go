@@ -23,6 +23,7 @@ const (
 	StepExtTimely
 	StepExtLate
 	StepExtTooMany
+	StepExtLength
 	StepExtGranted
 	StepExtOverCap
 	StepExtRefused
@@ -95,6 +96,11 @@ func (s Step) Sentence() string {
 		return fmt.Sprintf("Extension application filed on %s, late: filing closed on %s, so it does not protect the stay while pending.", s.D1, s.D2)
 	case StepExtTooMany:
 		return fmt.Sprintf("Extension application filed on %s is number %d, but at most %d are allowed.", s.D1, s.N1, s.N2)
+	case StepExtLength:
+		if s.N1 < 0 {
+			return fmt.Sprintf("The application filed on %s asks for less than the minimum of %s.", s.D1, s.S)
+		}
+		return fmt.Sprintf("The application filed on %s asks for more than the maximum of %s; at most that can be granted.", s.D1, s.S)
 	case StepExtGranted:
 		return fmt.Sprintf("Extension granted on %s: the last lawful day is now %s.", s.D1, s.D2)
 	case StepExtOverCap:

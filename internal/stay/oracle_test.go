@@ -218,7 +218,16 @@ func naiveEvaluate(h *History, packs map[string]*rules.Pack, asOf date.Date) nai
 	for d := subject.entry; d <= end; d++ {
 		hypo[d] = true
 	}
-	for f := subject.entry; f <= end; f++ {
+	// Lawful on asOf itself is judged day by day: under a calendar-year cap a
+	// stay that broke the cap in December is lawful again on 1 January, so
+	// the state cannot be read off the first unlawful day since entry.
+	lawfulNow := !naiveUnlawful(subject, asOf, present[subject.area], true)
+	pendingNow := lawfulNow && naiveUnlawful(subject, asOf, present[subject.area], false)
+	from := subject.entry
+	if lawfulNow && !pendingNow {
+		from = asOf
+	}
+	for f := from; f <= end; f++ {
 		if naiveUnlawful(subject, f, hypo, false) {
 			res.AuthorizedUntil = f.AddDays(-1)
 			break
@@ -226,10 +235,10 @@ func naiveEvaluate(h *History, packs map[string]*rules.Pack, asOf date.Date) nai
 	}
 
 	switch {
-	case res.AuthorizedUntil == 0 || asOf <= res.AuthorizedUntil:
-		res.State = "lawful"
-	case subject.protected:
+	case pendingNow:
 		res.State = "pending"
+	case lawfulNow:
+		res.State = "lawful"
 	default:
 		res.State = "overstay"
 	}

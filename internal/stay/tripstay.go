@@ -134,6 +134,11 @@ func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
 			s.D1, s.D2 = ext.Filed, closes
 			add(s)
 		}
+		if outside, lim := lengthOutside(x, ts.until, ext); outside != 0 {
+			s := step(StepExtLength, &x.Rule, t.index)
+			s.D1, s.N1, s.S = ext.Filed, outside, lim.String()
+			add(s)
+		}
 		known := ext.Outcome != Pending && ext.Decided <= asOf
 		switch {
 		case known && ext.Outcome == Granted:
@@ -218,4 +223,23 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// lengthOutside reports whether an application asks for less than the
+// policy's minimum (-1) or more than its maximum (+1), and that bound.
+func lengthOutside(x *rules.Extension, until date.Date, e *extInfo) (int, rules.Length) {
+	if e.RequestedDays == 0 && e.RequestedMonths == 0 {
+		return 0, rules.Length{}
+	}
+	end := func(l rules.Length) date.Date {
+		return until.AddMonths(l.Months, date.EndOfMonth(x.EndOfMonth)).AddDays(l.Days)
+	}
+	asked := end(rules.Length{Days: e.RequestedDays, Months: e.RequestedMonths})
+	if !x.MinLength.IsZero() && asked < end(x.MinLength) {
+		return -1, x.MinLength
+	}
+	if !x.MaxLength.IsZero() && asked > end(x.MaxLength) {
+		return 1, x.MaxLength
+	}
+	return 0, rules.Length{}
 }
