@@ -271,3 +271,20 @@ func FuzzParseJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestNoIdentityFields holds the format to its promise: it has no place for
+// a name or a passport number, so a history carrying one is refused rather
+// than stored or echoed.
+func TestNoIdentityFields(t *testing.T) {
+	reg := registry(t)
+	for _, in := range []string{
+		"name: Kim\ngrants: [{id: v, rule: schengen-short-stay}]\ntrips: []\n",
+		"person: {born: 1990-01-01, name: Kim}\ngrants: [{id: v, rule: schengen-short-stay}]\ntrips: []\n",
+		"grants: [{id: v, rule: schengen-short-stay, passport: X123}]\ntrips: []\n",
+	} {
+		_, err := casefile.Parse([]byte(in), reg.Lookup, date.MustParse("2024-01-01"))
+		if err == nil || !strings.Contains(err.Error(), "unknown field") {
+			t.Errorf("Parse(%q) = %v, want an unknown-field error", in, err)
+		}
+	}
+}

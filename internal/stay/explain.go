@@ -39,6 +39,8 @@ const (
 	StepOverstayState
 	StepAbsent
 	StepReportSource
+	StepEarliest
+	StepNoLaterEntry
 )
 
 // Step is one rule application in an explanation. It stores numbers and
@@ -67,9 +69,9 @@ func (s Step) Sentence() string {
 	switch s.Kind {
 	case StepEntry:
 		if s.N2 == int(rules.Multiple) {
-			return fmt.Sprintf("Entered on %s under grant %s (entry %d; multiple entries allowed).", s.D1, s.S, s.N1)
+			return fmt.Sprintf("Entry on %s under grant %s (entry %d; multiple entries allowed).", s.D1, s.S, s.N1)
 		}
-		return fmt.Sprintf("Entered on %s under grant %s (entry %d of %d allowed).", s.D1, s.S, s.N1, s.N2)
+		return fmt.Sprintf("Entry on %s under grant %s (entry %d of %d allowed).", s.D1, s.S, s.N1, s.N2)
 	case StepEntryBeforeValidity:
 		return fmt.Sprintf("The entry on %s is before the grant is valid (from %s), so the whole stay is unauthorised.", s.D1, s.D2)
 	case StepEntryAfterValidity:
@@ -129,6 +131,10 @@ func (s Step) Sentence() string {
 		return fmt.Sprintf("On %s presence is unlawful: %d days of unlawful presence so far in this stay.", s.D1, s.N1)
 	case StepAbsent:
 		return fmt.Sprintf("On %s the person is not present under any trip.", s.D1)
+	case StepEarliest:
+		return fmt.Sprintf("From %s a stay is possible again, for up to %d days.", s.D1, s.N1)
+	case StepNoLaterEntry:
+		return "No later entry under this grant is possible: its entries are used up or it has expired."
 	case StepReportSource:
 		return fmt.Sprintf("Rule pack %s encodes a report of practice, not the law; see its disagreements with the statute.", s.S)
 	}

@@ -113,12 +113,19 @@ func planAt(base *History, lookup Lookup, enter date.Date, grant string, pl *Pla
 	if !search {
 		return nil
 	}
-	// No stay is possible on enter: find the first day one is.
+	// No stay is possible on enter: say why, then find the first day one is.
+	if w := p.Window; w != nil && ts.allowed && rule == &w.Rule {
+		s := step(StepWindowBreach, rule, -1)
+		s.D1, s.N1, s.N2 = enter, c.present(&c.areas[g.area], enter.AddDays(1-w.Length), enter, enter), w.Limit
+		pl.Explanation = append(pl.Explanation, s)
+	}
 	if !ts.allowed {
 		if g.g.ValidFrom != 0 && enter < g.g.ValidFrom {
 			return planEarliest(base, lookup, g.g.ValidFrom, grant, pl)
 		}
-		return nil // entries used up or validity over: no later date helps
+		// Entries used up or validity over: no later date helps.
+		pl.Explanation = append(pl.Explanation, step(StepNoLaterEntry, ts.denyRule, -1))
+		return nil
 	}
 	if w := p.Window; w != nil {
 		ar := &c.areas[g.area]
@@ -144,6 +151,12 @@ func planEarliest(base *History, lookup Lookup, e date.Date, grant string, pl *P
 	}
 	if at.MaxStayDays > 0 {
 		pl.EarliestEntry, pl.EarliestStayDays = e, at.MaxStayDays
+		s := step(StepEarliest, nil, -1)
+		if n := len(at.Explanation); n > 0 {
+			s.Rule, s.Citation = at.Explanation[n-1].Rule, at.Explanation[n-1].Citation
+		}
+		s.D1, s.N1 = e, at.MaxStayDays
+		pl.Explanation = append(pl.Explanation, s)
 	}
 	return nil
 }
