@@ -10,7 +10,7 @@ import (
 // consequences adds what may follow from the unlawful days of trip i: n days
 // from firstDay to end, of which those from first on are the lasting kind
 // that re-entry bars count.
-func (c *Case) consequences(ev *Evaluation, i int, ts *tripStay, first, firstDay, end date.Date, n int, asOf date.Date) {
+func (c *Case) consequences(ev *Evaluation, i int, first, firstDay, end date.Date, n int, asOf date.Date) {
 	t := &c.trips[i]
 	o := c.grants[t.grant].pack.Overstay
 	if o == nil {
@@ -124,7 +124,7 @@ func (c *Case) accrued(b *rules.Bar, i int, first, end, asOf date.Date) int {
 	total := 0
 	for j := 0; j <= i; j++ {
 		t := &c.trips[j]
-		if t.grant != c.trips[i].grant && c.grants[t.grant].pack != c.grants[c.trips[i].grant].pack {
+		if c.grants[t.grant].pack != c.grants[c.trips[i].grant].pack {
 			continue
 		}
 		var ts tripStay

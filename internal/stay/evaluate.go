@@ -143,11 +143,11 @@ func (c *Case) EvaluateInto(ev *Evaluation, asOf date.Date) {
 		n, firstDay := c.unlawfulIn(i, t.Entry, end, first, asOf)
 		if n > 0 {
 			ev.OverstayDays += n
-			if w := c.grants[t.grant].pack.Window; w != nil && rule == &w.Rule && firstDay == max(first, t.Entry) {
-				// The count rises by one a day within a stay, so the first
-				// unlawful day is the one that reaches limit+1.
+			if g := &c.grants[t.grant]; g.pack.Window != nil && rule == &g.pack.Window.Rule {
+				w := g.pack.Window
 				s := step(StepWindowBreach, rule, t.index)
-				s.D1, s.N1, s.N2 = firstDay, w.Limit+1, w.Limit
+				s.D1, s.N2 = firstDay, w.Limit
+				s.N1 = c.present(&c.areas[g.area], firstDay.AddDays(1-w.Length), firstDay, asOf)
 				ev.Explanation = append(ev.Explanation, s)
 			}
 			s := step(StepUnlawful, rule, t.index)
@@ -161,7 +161,7 @@ func (c *Case) EvaluateInto(ev *Evaluation, asOf date.Date) {
 			subject, subj, subjFirst, subjRule, subjUnlawful = i, ts, first, rule, n
 		}
 		if n > 0 {
-			c.consequences(ev, i, &ts, first, firstDay, end, n, asOf)
+			c.consequences(ev, i, first, firstDay, end, n, asOf)
 		}
 	}
 	gi := 0
