@@ -155,7 +155,7 @@ func TestEngineCases(t *testing.T) {
 func TestStayPrimitives(t *testing.T) {
 	months := func(eom date.EndOfMonth, entryCounts bool) *rules.Pack {
 		return &rules.Pack{ID: "m", Jurisdiction: "M", Source: "law",
-			Stay: &rules.Stay{Rule: testRule("s"), Unit: rules.UnitMonths, Length: 1, EndOfMonth: rules.EOM(eom), EntryDayCounts: entryCounts, EndsByValidity: true},
+			Stay:    &rules.Stay{Rule: testRule("s"), Unit: rules.UnitMonths, Length: 1, EndOfMonth: rules.EOM(eom), EntryDayCounts: entryCounts, EndsByValidity: true},
 			Entries: &rules.Entries{Rule: testRule("e"), Default: 2}}
 	}
 	tests := []struct {
