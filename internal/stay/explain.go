@@ -24,6 +24,7 @@ const (
 	StepExtLate
 	StepExtTooMany
 	StepExtLength
+	StepExtCapReached
 	StepExtGranted
 	StepExtOverCap
 	StepExtRefused
@@ -98,6 +99,8 @@ func (s Step) Sentence() string {
 		return fmt.Sprintf("Extension application filed on %s, late: filing closed on %s, so it does not protect the stay while pending.", s.D1, s.D2)
 	case StepExtTooMany:
 		return fmt.Sprintf("Extension application filed on %s is number %d, but at most %d are allowed.", s.D1, s.N1, s.N2)
+	case StepExtCapReached:
+		return fmt.Sprintf("The application filed on %s cannot be granted: extensions already total the %d days allowed, so it gives no lawful stay while pending.", s.D1, s.N1)
 	case StepExtLength:
 		if s.N1 < 0 {
 			return fmt.Sprintf("The application filed on %s asks for less than the minimum of %s.", s.D1, s.S)

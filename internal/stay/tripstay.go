@@ -120,7 +120,14 @@ func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
 		timely := ext.Filed <= closes &&
 			(x.OpensDaysBefore == 0 || ext.Filed >= ts.until.AddDays(-x.OpensDaysBefore))
 		ts.count++
-		if x.MaxCount > 0 && ts.count > x.MaxCount {
+		if limit := c.extensionCap(i, ts); limit >= 0 && ts.extended >= limit {
+			// Nothing is left to grant, so the application cannot be accepted
+			// and gives no lawful stay while it waits.
+			timely = false
+			s := step(StepExtCapReached, &x.Cap.Rule, t.index)
+			s.D1, s.N1 = ext.Filed, limit
+			add(s)
+		} else if x.MaxCount > 0 && ts.count > x.MaxCount {
 			timely = false
 			s := step(StepExtTooMany, &x.Rule, t.index)
 			s.D1, s.N1, s.N2 = ext.Filed, ts.count, x.MaxCount
