@@ -209,3 +209,30 @@ func TestUSFederalHolidays(t *testing.T) {
 		t.Errorf("next business day from Saturday 2024-06-15 = %s", got)
 	}
 }
+
+func TestExplainsRequestsOutsideTheLimits(t *testing.T) {
+	p := &rules.Pack{ID: "r", Jurisdiction: "R", Source: "law",
+		Stay: &rules.Stay{Rule: testRule("s"), Unit: rules.UnitDays, Length: 60},
+		Extension: &rules.Extension{Rule: testRule("x"), MinLength: rules.Length{Months: 1}, MaxLength: rules.Length{Months: 3},
+			EndOfMonth: rules.EOM(date.Clamp), Pending: &rules.Rule{ID: "p", Citation: "test"}}}
+	for _, tt := range []struct {
+		ext  Extension
+		want int // -1 too short, +1 too long, 0 within
+	}{
+		{Extension{Filed: d("2025-02-01"), RequestedMonths: 4, Outcome: Pending}, 1},
+		{Extension{Filed: d("2025-02-01"), RequestedDays: 20, Outcome: Pending}, -1},
+		{Extension{Filed: d("2025-02-01"), RequestedDays: 45, Outcome: Pending}, 0},
+		{Extension{Filed: d("2025-02-01"), RequestedMonths: 3, Outcome: Pending}, 0},
+		{Extension{Filed: d("2025-02-01"), RequestedDays: 95, Outcome: Pending}, 1},
+	} {
+		c := mustPrepare(t, &History{Grants: []Grant{{ID: "g", Rule: "r"}}, Trips: []Trip{{Entry: d("2025-01-01")}}, Extensions: []Extension{tt.ext}}, p)
+		ev := c.Evaluate(d("2025-02-10"))
+		i := slices.IndexFunc(ev.Explanation, func(s Step) bool { return s.Kind == StepExtLength })
+		switch {
+		case tt.want == 0 && i >= 0:
+			t.Errorf("%+v: unexpected step %q", tt.ext, ev.Explanation[i].Sentence())
+		case tt.want != 0 && (i < 0 || ev.Explanation[i].N1 != tt.want):
+			t.Errorf("%+v: want a length step %d, got %v", tt.ext, tt.want, ev.Explanation)
+		}
+	}
+}

@@ -238,14 +238,25 @@ func lengthOutside(x *rules.Extension, until date.Date, e *extInfo) (int, rules.
 	if e.RequestedDays == 0 && e.RequestedMonths == 0 {
 		return 0, rules.Length{}
 	}
-	end := func(l rules.Length) date.Date {
-		return until.AddMonths(l.Months, date.EndOfMonth(x.EndOfMonth)).AddDays(l.Days)
+	asked := rules.Length{Days: e.RequestedDays, Months: e.RequestedMonths}
+	// cmp compares two lengths, in their own unit when they share one and
+	// otherwise by the dates they reach from until.
+	cmp := func(a, b rules.Length) int {
+		switch {
+		case a.Months == 0 && b.Months == 0:
+			return a.Days - b.Days
+		case a.Days == 0 && b.Days == 0:
+			return a.Months - b.Months
+		}
+		end := func(l rules.Length) date.Date {
+			return until.AddMonths(l.Months, date.EndOfMonth(x.EndOfMonth)).AddDays(l.Days)
+		}
+		return end(a).Sub(end(b))
 	}
-	asked := end(rules.Length{Days: e.RequestedDays, Months: e.RequestedMonths})
-	if !x.MinLength.IsZero() && asked < end(x.MinLength) {
+	if !x.MinLength.IsZero() && cmp(asked, x.MinLength) < 0 {
 		return -1, x.MinLength
 	}
-	if !x.MaxLength.IsZero() && asked > end(x.MaxLength) {
+	if !x.MaxLength.IsZero() && cmp(asked, x.MaxLength) > 0 {
 		return 1, x.MaxLength
 	}
 	return 0, rules.Length{}
