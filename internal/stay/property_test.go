@@ -32,6 +32,10 @@ func propertyPacks() map[string]*rules.Pack {
 	}
 }
 
+func lookupIn(packs map[string]*rules.Pack) Lookup {
+	return func(id string) (*rules.Pack, bool) { p, ok := packs[id]; return p, ok }
+}
+
 func genHistory(t *rapid.T) (*History, date.Date) {
 	packs := []string{"window", "stay", "both", "year"}
 	pack := rapid.SampledFrom(packs).Draw(t, "pack")
@@ -98,7 +102,7 @@ func genHistory(t *rapid.T) (*History, date.Date) {
 // random histories.
 func TestAgreesWithOracle(t *testing.T) {
 	packs := propertyPacks()
-	lookup := func(id string) (*rules.Pack, bool) { p, ok := packs[id]; return p, ok }
+	lookup := lookupIn(packs)
 	rapid.Check(t, func(t *rapid.T) {
 		h, asOf := genHistory(t)
 		c, err := Prepare(h, lookup)
@@ -128,7 +132,7 @@ func TestAgreesWithOracle(t *testing.T) {
 // TestInvariants checks properties any correct engine has.
 func TestInvariants(t *testing.T) {
 	packs := propertyPacks()
-	lookup := func(id string) (*rules.Pack, bool) { p, ok := packs[id]; return p, ok }
+	lookup := lookupIn(packs)
 	rapid.Check(t, func(t *rapid.T) {
 		h, asOf := genHistory(t)
 		c, err := Prepare(h, lookup)
@@ -193,7 +197,7 @@ func ExamplePrepare() {
 		Grants: []Grant{{ID: "v", Rule: "window"}},
 		Trips:  []Trip{{Entry: date.MustParse("2025-01-01"), Exit: date.MustParse("2025-01-08")}},
 	}
-	c, err := Prepare(h, func(id string) (*rules.Pack, bool) { p, ok := packs[id]; return p, ok })
+	c, err := Prepare(h, lookupIn(packs))
 	if err != nil {
 		panic(err)
 	}
@@ -208,7 +212,7 @@ func ExamplePrepare() {
 // that allows one.
 func TestPlanAgreesWithOracle(t *testing.T) {
 	packs := propertyPacks()
-	lookup := func(id string) (*rules.Pack, bool) { p, ok := packs[id]; return p, ok }
+	lookup := lookupIn(packs)
 	rapid.Check(t, func(t *rapid.T) {
 		h, _ := genHistory(t)
 		last := date.MustParse("2024-01-01")
