@@ -22,11 +22,14 @@ import (
 // "no date". Dates compare with the ordinary integer operators.
 type Date int32
 
-// Min and Max bound the years that Parse and Of accept.
+// MinYear and MaxYear bound the years that Of accepts.
 const (
 	MinYear = 1
 	MaxYear = 9999
 )
+
+// Max is the last representable day, 9999-12-31, used as "no end".
+const Max Date = 3652059
 
 // Of returns the date y-m-d. It reports an error for a day that does not
 // exist, such as 2023-02-29, rather than normalising it.

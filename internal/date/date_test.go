@@ -47,6 +47,12 @@ func TestAgreesWithTime(t *testing.T) {
 	}
 }
 
+func TestMax(t *testing.T) {
+	if Max != MustOf(MaxYear, time.December, 31) {
+		t.Errorf("Max = %v", Max)
+	}
+}
+
 func TestAddMonths(t *testing.T) {
 	tests := []struct {
 		from string

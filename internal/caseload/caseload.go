@@ -1,0 +1,146 @@
+// Package caseload is the vocabulary of the case service: a Case (one
+// person's stay history, kept under a reference the user chooses, never a
+// name), the organisation that owns it, the Store that keeps cases, and the
+// Service that evaluates every write with the stay engine.
+//
+// Every store operation is scoped by organisation, so that no query can
+// reach another organisation's case.
+package caseload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"visaclock/internal/date"
+	"visaclock/internal/stay"
+)
+
+// DefaultOrg is the organisation every case belongs to until accounts exist.
+const DefaultOrg = "default"
+
+// Case is one person's record.
+type Case struct {
+	ID        string
+	Org       string
+	Reference string // chosen by the user; no name is required or wanted
+	History   stay.History
+	Notes     string
+	Created   time.Time
+	Updated   time.Time
+	Version   int64 // increases on every write; the ETag
+	Summary   Summary
+	// Segments say what the case's state is on each future day, so that
+	// lists stay right as days pass without anyone writing to the case.
+	Segments []Segment
+}
+
+// Summary is the evaluation on the day of the last write.
+type Summary struct {
+	AsOf            date.Date
+	State           stay.State
+	AuthorizedUntil date.Date
+	OverstayDays    int
+	NextDeadline    date.Date
+	DeadlineKind    string
+}
+
+// Segment is a span of days with one state and one next deadline.
+type Segment struct {
+	From, Until     date.Date // inclusive; Until is date.Max for "from then on"
+	State           stay.State
+	AuthorizedUntil date.Date
+	Deadline        date.Date // the next deadline on these days, 0 if none
+	DeadlineKind    string
+}
+
+// ListItem is one row of a working list.
+type ListItem struct {
+	ID              string
+	Reference       string
+	State           stay.State
+	AuthorizedUntil date.Date
+	Deadline        date.Date
+	DeadlineKind    string
+	Version         int64
+}
+
+// Filter selects a working list.
+type Filter struct {
+	On        date.Date    // the day the list is for
+	DueWithin int          // days from On; with a deadline in [On, On+DueWithin]. 0: no deadline filter
+	States    []stay.State // empty: all
+	Limit     int
+	Cursor    string // from the previous page; "" for the first
+}
+
+// Store keeps cases. Implementations must scope every operation by org.
+type Store interface {
+	CreateCase(ctx context.Context, c *Case) error
+	FindCase(ctx context.Context, org, id string) (*Case, error)
+	// UpdateCase replaces the case if its stored version is c.Version, and
+	// increments the version; otherwise it returns ErrConflict.
+	UpdateCase(ctx context.Context, c *Case) error
+	DeleteCase(ctx context.Context, org, id string, version int64) error
+	FindCases(ctx context.Context, org string, f Filter) (items []ListItem, next string, err error)
+	// Calendar tokens are stored hashed; the store never sees the token.
+	CreateCalendarToken(ctx context.Context, org string, hash []byte, created time.Time) (id string, err error)
+	RevokeCalendarToken(ctx context.Context, org, id string) error
+	FindOrgByCalendarToken(ctx context.Context, hash []byte) (org string, err error)
+	// Deadlines lists the deadlines on or after from of every case of org.
+	Deadlines(ctx context.Context, org string, from date.Date) ([]CalendarEntry, error)
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// CalendarEntry is one deadline of one case.
+type CalendarEntry struct {
+	CaseID    string
+	Reference string
+	Kind      string
+	Date      date.Date
+}
+
+// Error codes, mapped to HTTP statuses in one place (package web).
+const (
+	ENotFound = "not_found"
+	EConflict = "conflict"
+	EInvalid  = "invalid"
+	EInternal = "internal"
+)
+
+// Error is an application error: a code, a message safe to show, and the
+// field it concerns.
+type Error struct {
+	Code  string
+	Field string
+	Msg   string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return e.Field + ": " + e.Msg
+	}
+	return e.Msg
+}
+
+// Errorf makes an *Error.
+func Errorf(code, field, format string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// ErrNotFound and ErrConflict are returned by stores.
+var (
+	ErrNotFound = &Error{Code: ENotFound, Msg: "no such case"}
+	ErrConflict = &Error{Code: EConflict, Msg: "the case was changed by someone else; fetch it again and retry"}
+)
+
+// ErrorCode returns the code of err, or EInternal.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
+}

@@ -1,0 +1,93 @@
+package caseload_test
+
+import (
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"visaclock/internal/caseload"
+	"visaclock/internal/date"
+	"visaclock/internal/packs"
+	"visaclock/internal/stay"
+)
+
+// randomHistory draws a history under one of the shipped packs, with planned
+// trips and undecided or future decisions, so that states change over time.
+func randomHistory(t *rapid.T) *stay.History {
+	rule := rapid.SampledFrom([]string{"schengen-short-stay", "cn-family-visit", "us-visitor", "uk-standard-visitor", "cn-family-visit-2019-report"}).Draw(t, "rule")
+	start := date.MustParse("2025-01-01").AddDays(rapid.IntRange(0, 300).Draw(t, "start"))
+	g := stay.Grant{ID: "g", Rule: rule, Entries: -1}
+	switch rule {
+	case "cn-family-visit":
+		g.StayDays = rapid.IntRange(10, 90).Draw(t, "stay")
+	case "us-visitor":
+		g.AdmitUntil = start.AddDays(rapid.IntRange(10, 200).Draw(t, "admit"))
+	}
+	h := &stay.History{Grants: []stay.Grant{g}}
+	d := start
+	for i := rapid.IntRange(1, 5).Draw(t, "trips"); i > 0; i-- {
+		tr := stay.Trip{Entry: d, Exit: d.AddDays(rapid.IntRange(0, 150).Draw(t, "len"))}
+		h.Trips = append(h.Trips, tr)
+		d = tr.Exit.AddDays(rapid.IntRange(1, 90).Draw(t, "gap"))
+	}
+	if rapid.Bool().Draw(t, "open") {
+		h.Trips[len(h.Trips)-1].Exit = 0
+	}
+	if rule != "schengen-short-stay" && rule != "uk-standard-visitor" {
+		tr := h.Trips[0]
+		filed := tr.Entry.AddDays(rapid.IntRange(0, 20).Draw(t, "filed"))
+		if tr.Exit == 0 || filed <= tr.Exit {
+			e := stay.Extension{Filed: filed, Outcome: stay.Pending}
+			if rapid.Bool().Draw(t, "decided") {
+				e.Outcome, e.Decided, e.GrantedDays = stay.Granted, filed.AddDays(rapid.IntRange(0, 60).Draw(t, "dec")), 10
+			}
+			h.Extensions = append(h.Extensions, e)
+		}
+	}
+	return h
+}
+
+// TestSegmentsMatchDailyEvaluation is what makes the working list right on
+// any day without a nightly job: the stored spans give, for every day, the
+// state, authorised date and next deadline that evaluating on that day
+// gives.
+func TestSegmentsMatchDailyEvaluation(t *testing.T) {
+	reg, err := packs.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		h := randomHistory(t)
+		c, err := stay.Prepare(h, reg.Lookup)
+		if err != nil {
+			t.Skip(err) // e.g. an extension the drawn pack does not allow
+		}
+		from := date.MustParse("2025-01-01").AddDays(rapid.IntRange(-30, 400).Draw(t, "from"))
+		horizon := from.AddDays(3 * 366)
+		segs := caseload.Segments(c, from, horizon)
+		if segs[0].From != from || segs[len(segs)-1].Until != date.Max {
+			t.Fatalf("segments do not cover [%s, max]: %+v", from, segs)
+		}
+		for i := 1; i < len(segs); i++ {
+			if segs[i].From != segs[i-1].Until+1 {
+				t.Fatalf("gap or overlap between segments %d and %d: %+v", i-1, i, segs)
+			}
+		}
+		for d := from; d <= horizon; d++ {
+			seg, _ := caseload.At(segs, d)
+			ev := c.Evaluate(d)
+			want := ""
+			var wantDate date.Date
+			for _, dl := range ev.Deadlines {
+				if dl.Date >= d {
+					want, wantDate = dl.Kind, dl.Date
+					break
+				}
+			}
+			if seg.State != ev.State || seg.AuthorizedUntil != ev.AuthorizedUntil || seg.Deadline != wantDate || seg.DeadlineKind != want {
+				t.Fatalf("on %s: segment says %s until %s, next %s %s; evaluation says %s until %s, next %s %s\n%s",
+					d, seg.State, seg.AuthorizedUntil, seg.DeadlineKind, seg.Deadline, ev.State, ev.AuthorizedUntil, want, wantDate, h)
+			}
+		}
+	})
+}

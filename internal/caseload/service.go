@@ -1,0 +1,184 @@
+package caseload
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"strings"
+	"time"
+
+	"visaclock/internal/date"
+	"visaclock/internal/stay"
+)
+
+// Service evaluates and stores cases. Its clock is injectable so that tests
+// can move the calendar without sleeping.
+type Service struct {
+	Store  Store
+	Lookup stay.Lookup
+	Now    func() time.Time
+	// Horizon is how many days ahead segments are worked out; the state on
+	// later days is that of the last segment.
+	Horizon int
+}
+
+// Today is the service's current calendar date (UTC).
+func (s *Service) Today() date.Date {
+	y, m, d := s.Now().UTC().Date()
+	return date.MustOf(y, m, d)
+}
+
+func (s *Service) horizon() int {
+	if s.Horizon > 0 {
+		return s.Horizon
+	}
+	return 3 * 366
+}
+
+// NewID returns a random case id: not guessable from other ids, so a case
+// cannot be found by counting.
+func NewID(prefix string) string {
+	var b [15]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
+
+// Create validates, evaluates and stores a new case.
+func (s *Service) Create(ctx context.Context, c *Case) error {
+	if c.Org == "" {
+		c.Org = DefaultOrg
+	}
+	now := s.Now().UTC()
+	c.ID = NewID("c_")
+	c.Created, c.Updated = now, now
+	if err := s.Evaluate(c); err != nil {
+		return err
+	}
+	return s.Store.CreateCase(ctx, c)
+}
+
+// Update applies change to the case if it is still at version, then
+// re-evaluates and stores it. A stale version gives ErrConflict.
+func (s *Service) Update(ctx context.Context, org, id string, version int64, change func(*Case) error) (*Case, error) {
+	c, err := s.Store.FindCase(ctx, org, id)
+	if err != nil {
+		return nil, err
+	}
+	if version != 0 && c.Version != version {
+		return nil, ErrConflict
+	}
+	if err := change(c); err != nil {
+		return nil, err
+	}
+	c.Updated = s.Now().UTC()
+	if err := s.Evaluate(c); err != nil {
+		return nil, err
+	}
+	if err := s.Store.UpdateCase(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Evaluate validates c's history and fills its summary and segments from
+// today on.
+func (s *Service) Evaluate(c *Case) error {
+	if strings.TrimSpace(c.Reference) == "" {
+		return Errorf(EInvalid, "reference", "required: a reference of your choosing (no name is needed)")
+	}
+	if len(c.Reference) > 200 {
+		return Errorf(EInvalid, "reference", "at most 200 characters")
+	}
+	c.History.AsOf = 0 // a stored case is evaluated on each day asked
+	sc, err := stay.Prepare(&c.History, s.Lookup)
+	if err != nil {
+		var fe *stay.FieldError
+		if errors.As(err, &fe) {
+			return Errorf(EInvalid, "history."+fe.Path, "%s", fe.Msg)
+		}
+		return err
+	}
+	today := s.Today()
+	c.Segments = Segments(sc, today, today.AddDays(s.horizon()))
+	ev := sc.Evaluate(today)
+	c.Summary = Summary{AsOf: today, State: ev.State, AuthorizedUntil: ev.AuthorizedUntil, OverstayDays: ev.OverstayDays}
+	if len(ev.Deadlines) > 0 {
+		c.Summary.NextDeadline, c.Summary.DeadlineKind = ev.Deadlines[0].Date, ev.Deadlines[0].Kind
+	}
+	return nil
+}
+
+// Segments works out the state of a case on every day from from on, as a
+// few spans: it evaluates on the days something can change (an entry, an
+// exit, the end of the authorised stay, a deadline passing, a filing or a
+// decision becoming known, a new calendar year) rather than on every day.
+// The last span runs to date.Max.
+func Segments(c *stay.Case, from, horizon date.Date) []Segment {
+	h := c.History
+	var segs []Segment
+	var ev stay.Evaluation
+	for t := from; ; {
+		c.EvaluateInto(&ev, t)
+		seg := Segment{From: t, Until: date.Max, State: ev.State, AuthorizedUntil: ev.AuthorizedUntil}
+		for _, d := range ev.Deadlines {
+			if d.Date >= t {
+				seg.Deadline, seg.DeadlineKind = d.Date, d.Kind
+				break
+			}
+		}
+		next := date.Max
+		consider := func(d date.Date) {
+			if d > t && d < next {
+				next = d
+			}
+		}
+		if ev.State == stay.StateLawful && ev.AuthorizedUntil != 0 {
+			consider(ev.AuthorizedUntil + 1)
+		}
+		if seg.Deadline != 0 {
+			consider(seg.Deadline + 1)
+		}
+		for _, tr := range h.Trips {
+			consider(tr.Entry)
+			if tr.Exit != 0 {
+				consider(tr.Exit + 1)
+			}
+		}
+		for _, e := range h.Extensions {
+			consider(e.Filed)
+			consider(e.Decided)
+			consider(e.Decided + 1)
+		}
+		consider(date.MustOf(t.Year()+1, time.January, 1))
+		if n := len(segs); n > 0 && sameSegment(segs[n-1], seg) {
+			segs[n-1].Until = date.Max
+		} else {
+			if n > 0 {
+				segs[n-1].Until = t - 1
+			}
+			segs = append(segs, seg)
+		}
+		if next > horizon || next == date.Max || len(segs) > 200 {
+			break
+		}
+		t = next
+	}
+	return segs
+}
+
+func sameSegment(a, b Segment) bool {
+	return a.State == b.State && a.AuthorizedUntil == b.AuthorizedUntil && a.Deadline == b.Deadline && a.DeadlineKind == b.DeadlineKind
+}
+
+// At returns the segment in force on d.
+func At(segs []Segment, d date.Date) (Segment, bool) {
+	for _, s := range segs {
+		if s.From <= d && d <= s.Until {
+			return s, true
+		}
+	}
+	return Segment{}, false
+}
