@@ -17,7 +17,7 @@ import (
 type History struct {
 	// AsOf is the date to evaluate. The zero Date means the caller must
 	// supply one (the CLI uses today).
-	AsOf       date.Date   `json:"as_of"`
+	AsOf       date.Date   `json:"as_of,omitzero"`
 	Person     *Person     `json:"person,omitempty"`
 	Grants     []Grant     `json:"grants"`
 	Trips      []Trip      `json:"trips"`
@@ -26,7 +26,7 @@ type History struct {
 
 // Person holds the facts about the person that rules may depend on.
 type Person struct {
-	Born date.Date `json:"born"`
+	Born date.Date `json:"born,omitzero"`
 }
 
 // Grant is one authorisation to be present: a visa, a visa-free right or an

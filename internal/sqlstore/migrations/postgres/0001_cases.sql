@@ -1,0 +1,35 @@
+CREATE TABLE cases (
+	id         TEXT PRIMARY KEY,
+	org        TEXT NOT NULL,
+	reference  TEXT NOT NULL,
+	history    TEXT NOT NULL,
+	notes      TEXT NOT NULL,
+	summary    TEXT NOT NULL,
+	created_us BIGINT NOT NULL,
+	updated_us BIGINT NOT NULL,
+	version    BIGINT NOT NULL
+);
+CREATE INDEX cases_org_reference ON cases (org, reference);
+
+CREATE TABLE case_segments (
+	case_id          TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+	org              TEXT NOT NULL,
+	from_day         BIGINT NOT NULL,
+	until_day        BIGINT NOT NULL,
+	state_rank       BIGINT NOT NULL,
+	sort_day         BIGINT NOT NULL,
+	authorized_until BIGINT NOT NULL,
+	deadline         BIGINT NOT NULL,
+	deadline_kind    TEXT NOT NULL,
+	PRIMARY KEY (case_id, from_day)
+);
+CREATE INDEX case_segments_list ON case_segments (org, state_rank, sort_day, case_id);
+CREATE INDEX case_segments_deadline ON case_segments (org, deadline);
+
+CREATE TABLE calendar_tokens (
+	id         TEXT PRIMARY KEY,
+	org        TEXT NOT NULL,
+	hash       BYTEA NOT NULL UNIQUE,
+	created_us BIGINT NOT NULL,
+	revoked    BIGINT NOT NULL DEFAULT 0
+);

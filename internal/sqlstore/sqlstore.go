@@ -1,0 +1,506 @@
+// Package sqlstore implements caseload.Store on database/sql, for SQLite
+// (embedded, the default) and PostgreSQL, with one set of hand-written
+// queries. The few differences between the two live in dialect.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+
+	"visaclock/internal/caseload"
+	"visaclock/internal/date"
+	"visaclock/internal/stay"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+type dialect struct {
+	name     string // directory under migrations/
+	driver   string
+	lockStmt string // taken around migrations so that servers starting together take turns
+}
+
+var (
+	sqliteDialect   = dialect{name: "sqlite", driver: "sqlite"}
+	postgresDialect = dialect{name: "postgres", driver: "pgx", lockStmt: "SELECT pg_advisory_xact_lock(4242001)"}
+)
+
+// Store is a caseload.Store on SQLite or PostgreSQL.
+type Store struct {
+	db *sql.DB
+	d  dialect
+}
+
+var _ caseload.Store = (*Store)(nil)
+
+// Open opens the database named by dsn: a postgres:// or postgresql:// URL,
+// or a SQLite file path. It does not migrate; call Migrate.
+func Open(dsn string) (*Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(16)
+		db.SetMaxIdleConns(16)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		return &Store{db: db, d: postgresDialect}, nil
+	}
+	// WAL lets readers go on while one writer writes; synchronous=NORMAL in
+	// WAL mode keeps every committed write through a crash of the process.
+	q := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	db, err := sql.Open("sqlite", "file:"+dsn+q)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open sqlite %s: %w", dsn, err)
+	}
+	db.SetMaxOpenConns(4)
+	return &Store{db: db, d: sqliteDialect}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Dialect names the database: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// Migrate applies the embedded migrations not yet applied, each in its own
+// transaction, in order. Migrations are forward-only.
+func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
+	dir := path.Join("migrations", s.d.name)
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_us BIGINT NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		body, err := fs.ReadFile(migrations, path.Join(dir, name))
+		if err != nil {
+			return applied, err
+		}
+		done, err := s.migrateOne(ctx, name, string(body))
+		if err != nil {
+			return applied, fmt.Errorf("sqlstore: migration %s: %w", name, err)
+		}
+		if done {
+			applied = append(applied, name)
+		}
+	}
+	return applied, nil
+}
+
+func (s *Store) migrateOne(ctx context.Context, name, body string) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	if s.d.lockStmt != "" {
+		if _, err := tx.ExecContext(ctx, s.d.lockStmt); err != nil {
+			return false, err
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = $1`, name).Scan(&n); err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return false, nil
+	}
+	for _, stmt := range strings.Split(body, ";") {
+		if strings.TrimSpace(stmt) == "" {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return false, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_us) VALUES ($1, $2)`, name, time.Now().UnixMicro()); err != nil {
+		return false, err
+	}
+	return true, tx.Commit()
+}
+
+// stateRank orders the working list: overstays, then pending applications,
+// then the rest by deadline.
+func stateRank(st stay.State) int {
+	switch st {
+	case stay.StateOverstay:
+		return 0
+	case stay.StatePending:
+		return 1
+	case stay.StateLawful:
+		return 2
+	}
+	return 3
+}
+
+var rankState = []stay.State{stay.StateOverstay, stay.StatePending, stay.StateLawful, stay.StateAbsent}
+
+// sortDay is the key a segment is listed by within its rank: for overstays
+// and pending applications the day they began (the oldest first), for the
+// rest the next deadline (the nearest first; none sorts last).
+func sortDay(seg caseload.Segment) date.Date {
+	switch seg.State {
+	case stay.StateOverstay, stay.StatePending:
+		return seg.From
+	}
+	if seg.Deadline != 0 {
+		return seg.Deadline
+	}
+	return date.Max
+}
+
+type summaryJSON struct {
+	AsOf            date.Date  `json:"as_of"`
+	State           stay.State `json:"state"`
+	AuthorizedUntil date.Date  `json:"authorized_until,omitzero"`
+	OverstayDays    int        `json:"overstay_days"`
+	NextDeadline    date.Date  `json:"next_deadline,omitzero"`
+	DeadlineKind    string     `json:"deadline_kind,omitempty"`
+}
+
+// CreateCase stores a new case at version 1.
+func (s *Store) CreateCase(ctx context.Context, c *caseload.Case) error {
+	c.Version = 1
+	return s.inTx(ctx, "create case", func(tx *sql.Tx) error {
+		hist, sum, err := encode(c)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, org, reference, history, notes, summary, created_us, updated_us, version)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			c.ID, c.Org, c.Reference, hist, c.Notes, sum, c.Created.UnixMicro(), c.Updated.UnixMicro(), c.Version); err != nil {
+			return err
+		}
+		return insertSegments(ctx, tx, c)
+	})
+}
+
+func encode(c *caseload.Case) (hist, sum string, err error) {
+	h, err := json.Marshal(&c.History)
+	if err != nil {
+		return "", "", err
+	}
+	sm, err := json.Marshal(summaryJSON(c.Summary))
+	if err != nil {
+		return "", "", err
+	}
+	return string(h), string(sm), nil
+}
+
+func insertSegments(ctx context.Context, tx *sql.Tx, c *caseload.Case) error {
+	if len(c.Segments) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO case_segments (case_id, org, from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind) VALUES `)
+	args := make([]any, 0, 9*len(c.Segments))
+	for i, seg := range c.Segments {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		n := len(args)
+		fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
+		args = append(args, c.ID, c.Org, int64(seg.From), int64(seg.Until), stateRank(seg.State), int64(sortDay(seg)),
+			int64(seg.AuthorizedUntil), int64(seg.Deadline), seg.DeadlineKind)
+	}
+	_, err := tx.ExecContext(ctx, b.String(), args...)
+	return err
+}
+
+// FindCase returns the case with id in org, or caseload.ErrNotFound.
+func (s *Store) FindCase(ctx context.Context, org, id string) (*caseload.Case, error) {
+	c := &caseload.Case{}
+	var hist, sum string
+	var created, updated int64
+	err := s.db.QueryRowContext(ctx, `SELECT id, org, reference, history, notes, summary, created_us, updated_us, version
+		FROM cases WHERE org = $1 AND id = $2`, org, id).
+		Scan(&c.ID, &c.Org, &c.Reference, &hist, &c.Notes, &sum, &created, &updated, &c.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, caseload.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: find case: %w", err)
+	}
+	c.Created, c.Updated = time.UnixMicro(created).UTC(), time.UnixMicro(updated).UTC()
+	if err := json.Unmarshal([]byte(hist), &c.History); err != nil {
+		return nil, fmt.Errorf("sqlstore: case history: %w", err)
+	}
+	var sj summaryJSON
+	if err := json.Unmarshal([]byte(sum), &sj); err != nil {
+		return nil, fmt.Errorf("sqlstore: case summary: %w", err)
+	}
+	c.Summary = caseload.Summary(sj)
+	rows, err := s.db.QueryContext(ctx, `SELECT from_day, until_day, state_rank, authorized_until, deadline, deadline_kind
+		FROM case_segments WHERE org = $1 AND case_id = $2 ORDER BY from_day`, org, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: case segments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seg caseload.Segment
+		var from, until, au, dl int64
+		var rank int
+		if err := rows.Scan(&from, &until, &rank, &au, &dl, &seg.DeadlineKind); err != nil {
+			return nil, fmt.Errorf("sqlstore: case segments: %w", err)
+		}
+		seg.From, seg.Until, seg.AuthorizedUntil, seg.Deadline = date.Date(from), date.Date(until), date.Date(au), date.Date(dl)
+		seg.State = rankState[rank]
+		c.Segments = append(c.Segments, seg)
+	}
+	return c, rows.Err()
+}
+
+// UpdateCase stores c if the stored version is still c.Version.
+func (s *Store) UpdateCase(ctx context.Context, c *caseload.Case) error {
+	err := s.inTx(ctx, "update case", func(tx *sql.Tx) error {
+		hist, sum, err := encode(c)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE cases SET reference = $1, history = $2, notes = $3, summary = $4, updated_us = $5, version = version + 1
+			WHERE org = $6 AND id = $7 AND version = $8`,
+			c.Reference, hist, c.Notes, sum, c.Updated.UnixMicro(), c.Org, c.ID, c.Version)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
+				return err
+			}
+			return s.missingOrConflict(ctx, tx, c.Org, c.ID)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM case_segments WHERE org = $1 AND case_id = $2`, c.Org, c.ID); err != nil {
+			return err
+		}
+		return insertSegments(ctx, tx, c)
+	})
+	if err == nil {
+		c.Version++
+	}
+	return err
+}
+
+func (s *Store) missingOrConflict(ctx context.Context, tx *sql.Tx, org, id string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases WHERE org = $1 AND id = $2`, org, id).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return caseload.ErrNotFound
+	}
+	return caseload.ErrConflict
+}
+
+// DeleteCase removes the case if it is at version (any version when 0).
+func (s *Store) DeleteCase(ctx context.Context, org, id string, version int64) error {
+	return s.inTx(ctx, "delete case", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE org = $1 AND id = $2 AND ($3 = 0 OR version = $3)`, org, id, version)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
+				return err
+			}
+			return s.missingOrConflict(ctx, tx, org, id)
+		}
+		// Segments go with the case (ON DELETE CASCADE); said again for
+		// stores where foreign keys are off.
+		_, err = tx.ExecContext(ctx, `DELETE FROM case_segments WHERE org = $1 AND case_id = $2`, org, id)
+		return err
+	})
+}
+
+// cursor is the position after the last row of a page.
+type cursor struct {
+	rank int
+	day  int64
+	id   string
+}
+
+func (c cursor) String() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("%d:%d:%s", c.rank, c.day, c.id)))
+}
+
+func parseCursor(s string) (cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		parts := strings.SplitN(string(b), ":", 3)
+		if len(parts) == 3 {
+			r, err1 := strconv.Atoi(parts[0])
+			d, err2 := strconv.ParseInt(parts[1], 10, 64)
+			if err1 == nil && err2 == nil && r >= 0 && r < len(rankState) {
+				return cursor{r, d, parts[2]}, nil
+			}
+		}
+	}
+	return cursor{}, caseload.Errorf(caseload.EInvalid, "cursor", "not a cursor this server gave out; start again without one")
+}
+
+// FindCases returns a page of the working list for f.On: the cases whose
+// state that day is among f.States, overstays first, then pending, then by
+// the nearest deadline. Each state is one range scan of the list index.
+func (s *Store) FindCases(ctx context.Context, org string, f caseload.Filter) ([]caseload.ListItem, string, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	var after cursor
+	if f.Cursor != "" {
+		var err error
+		if after, err = parseCursor(f.Cursor); err != nil {
+			return nil, "", err
+		}
+	} else {
+		after = cursor{rank: -1}
+	}
+	on := int64(f.On)
+	var items []caseload.ListItem
+	var last cursor
+	for rank, st := range rankState {
+		if rank < after.rank || (len(f.States) > 0 && !slices.Contains(f.States, st)) {
+			continue
+		}
+		lo, hi := int64(0), int64(date.Max)
+		switch {
+		case rank <= 1: // began on or before the day
+			hi = on
+		case f.DueWithin > 0:
+			lo, hi = on, on+int64(f.DueWithin)
+		}
+		afterDay, afterID := lo-1, ""
+		if rank == after.rank {
+			afterDay, afterID = after.day, after.id
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT s.case_id, c.reference, s.sort_day, s.authorized_until, s.deadline, s.deadline_kind, c.version
+			FROM case_segments s JOIN cases c ON c.id = s.case_id
+			WHERE s.org = $1 AND s.state_rank = $2 AND s.sort_day >= $3 AND s.sort_day <= $4
+			  AND (s.sort_day > $5 OR (s.sort_day = $5 AND s.case_id > $6))
+			  AND s.from_day <= $7 AND s.until_day >= $7
+			ORDER BY s.sort_day, s.case_id
+			LIMIT $8`, org, rank, lo, hi, afterDay, afterID, on, f.Limit-len(items)+1)
+		if err != nil {
+			return nil, "", fmt.Errorf("sqlstore: list: %w", err)
+		}
+		for rows.Next() {
+			var it caseload.ListItem
+			var sd, au, dl int64
+			if err := rows.Scan(&it.ID, &it.Reference, &sd, &au, &dl, &it.DeadlineKind, &it.Version); err != nil {
+				rows.Close()
+				return nil, "", fmt.Errorf("sqlstore: list: %w", err)
+			}
+			if len(items) == f.Limit {
+				rows.Close()
+				return items, last.String(), nil
+			}
+			it.State, it.AuthorizedUntil, it.Deadline = st, date.Date(au), date.Date(dl)
+			items = append(items, it)
+			last = cursor{rank, sd, it.ID}
+		}
+		if err := rows.Close(); err != nil {
+			return nil, "", err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, "", fmt.Errorf("sqlstore: list: %w", err)
+		}
+	}
+	return items, "", nil
+}
+
+// CreateCalendarToken stores the hash of a new calendar token for org.
+func (s *Store) CreateCalendarToken(ctx context.Context, org string, hash []byte, created time.Time) (string, error) {
+	id := caseload.NewID("cal_")
+	_, err := s.db.ExecContext(ctx, `INSERT INTO calendar_tokens (id, org, hash, created_us) VALUES ($1, $2, $3, $4)`, id, org, hash, created.UnixMicro())
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: create calendar token: %w", err)
+	}
+	return id, nil
+}
+
+// RevokeCalendarToken makes a token stop working.
+func (s *Store) RevokeCalendarToken(ctx context.Context, org, id string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE calendar_tokens SET revoked = 1 WHERE org = $1 AND id = $2`, org, id)
+	if err != nil {
+		return fmt.Errorf("sqlstore: revoke calendar token: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return caseload.Errorf(caseload.ENotFound, "", "no such calendar token")
+	}
+	return nil
+}
+
+// FindOrgByCalendarToken returns the org of a live token with this hash.
+func (s *Store) FindOrgByCalendarToken(ctx context.Context, hash []byte) (string, error) {
+	var org string
+	err := s.db.QueryRowContext(ctx, `SELECT org FROM calendar_tokens WHERE hash = $1 AND revoked = 0`, hash).Scan(&org)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", caseload.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: calendar token: %w", err)
+	}
+	return org, nil
+}
+
+// Deadlines lists every case deadline of org on or after from.
+func (s *Store) Deadlines(ctx context.Context, org string, from date.Date) ([]caseload.CalendarEntry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT s.case_id, c.reference, s.deadline_kind, s.deadline
+		FROM case_segments s JOIN cases c ON c.id = s.case_id
+		WHERE s.org = $1 AND s.deadline >= $2 AND s.deadline_kind <> ''
+		ORDER BY s.deadline, s.case_id, s.deadline_kind`, org, int64(from))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: deadlines: %w", err)
+	}
+	defer rows.Close()
+	var out []caseload.CalendarEntry
+	for rows.Next() {
+		var e caseload.CalendarEntry
+		var d int64
+		if err := rows.Scan(&e.CaseID, &e.Reference, &e.Kind, &d); err != nil {
+			return nil, fmt.Errorf("sqlstore: deadlines: %w", err)
+		}
+		e.Date = date.Date(d)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) inTx(ctx context.Context, what string, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: %s: %w", what, err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		var ae *caseload.Error
+		if errors.As(err, &ae) {
+			return err
+		}
+		return fmt.Errorf("sqlstore: %s: %w", what, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: %s: commit: %w", what, err)
+	}
+	return nil
+}
