@@ -1,0 +1,494 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"visaclock/internal/calendar"
+	"visaclock/internal/caseload"
+	"visaclock/internal/casefile"
+	"visaclock/internal/date"
+	"visaclock/internal/document"
+	"visaclock/internal/stay"
+)
+
+// readBody reads the (size-limited) request body.
+func readBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return nil, err
+		}
+		return nil, errStatus(http.StatusBadRequest, "bad request", "", "the body could not be read")
+	}
+	return b, nil
+}
+
+// invalid turns a decoding or validation error into a 422 naming the field.
+func invalid(err error, prefix string) error {
+	var de *document.Error
+	if errors.As(err, &de) {
+		field := de.Path
+		if prefix != "" {
+			field = strings.TrimSuffix(prefix+"."+field, ".")
+		}
+		return &caseload.Error{Code: caseload.EInvalid, Field: field, Msg: de.Msg}
+	}
+	var fe *stay.FieldError
+	if errors.As(err, &fe) {
+		return &caseload.Error{Code: caseload.EInvalid, Field: fe.Path, Msg: fe.Msg}
+	}
+	return err
+}
+
+// evaluate answers POST /v1/evaluate: the body is a history document, the
+// answer what `visaclock check --json` prints.
+func (s *Server) evaluate(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	c, err := casefile.ParseJSON(body, s.Packs.Lookup, s.Service.Today())
+	if err != nil {
+		return invalid(err, "")
+	}
+	var ev stay.Evaluation
+	c.EvaluateInto(&ev, c.History.AsOf)
+	b, err := ev.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+type planRequest struct {
+	History stay.History `json:"history"`
+	Enter   date.Date    `json:"enter"`
+	Grant   string       `json:"grant"`
+}
+
+// plan answers POST /v1/plan as `visaclock plan --json` does.
+func (s *Server) plan(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	var req planRequest
+	if _, err := document.Decode(body, &req); err != nil {
+		return invalid(err, "")
+	}
+	if req.History.AsOf == 0 {
+		req.History.AsOf = s.Service.Today()
+	}
+	pl, err := stay.PlanEntry(&req.History, s.Packs.Lookup, req.Enter, req.Grant)
+	if err != nil {
+		var fe *stay.FieldError
+		if errors.As(err, &fe) && fe.Path != "enter" && fe.Path != "grant" {
+			return &caseload.Error{Code: caseload.EInvalid, Field: "history." + fe.Path, Msg: fe.Msg}
+		}
+		return invalid(err, "")
+	}
+	b, err := pl.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+type ruleJSON struct {
+	ID           string `json:"id"`
+	Version      string `json:"version"`
+	Title        string `json:"title"`
+	Jurisdiction string `json:"jurisdiction"`
+	Source       string `json:"source"`
+}
+
+func (s *Server) listRules(w http.ResponseWriter, r *http.Request) error {
+	out := []ruleJSON{}
+	for _, id := range s.Packs.IDs() {
+		f, _ := s.Packs.File(id)
+		out = append(out, ruleJSON{f.ID, f.Version, f.Title, f.Jurisdiction, f.Source})
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"rules": out})
+}
+
+// caseInput is the body of POST and PUT /v1/cases.
+type caseInput struct {
+	Reference string       `json:"reference"`
+	Notes     string       `json:"notes"`
+	History   stay.History `json:"history"`
+}
+
+type caseJSON struct {
+	ID         string           `json:"id"`
+	Reference  string           `json:"reference"`
+	Notes      string           `json:"notes"`
+	History    *stay.History    `json:"history"`
+	Version    int64            `json:"version"`
+	Created    time.Time        `json:"created"`
+	Updated    time.Time        `json:"updated"`
+	Evaluation *stay.Evaluation `json:"evaluation"`
+}
+
+// org is the organisation of the request: the default one until accounts
+// exist (the privacy issue).
+func org(r *http.Request) string { return caseload.DefaultOrg }
+
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// ifMatch returns the version a write is conditional on. Writes must say
+// which version they change, so that no update is lost.
+func ifMatch(r *http.Request) (int64, error) {
+	v := r.Header.Get("If-Match")
+	if v == "" {
+		return 0, errStatus(http.StatusPreconditionRequired, "precondition required", "If-Match", "send If-Match with the ETag of the case you are changing")
+	}
+	n, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(v, "W/"), `"`), 10, 64)
+	if err != nil || n < 1 {
+		return 0, errStatus(http.StatusPreconditionFailed, "precondition failed", "If-Match", "not an ETag this server gave out")
+	}
+	return n, nil
+}
+
+func (s *Server) writeCase(w http.ResponseWriter, status int, c *caseload.Case) error {
+	sc, err := stay.Prepare(&c.History, s.Packs.Lookup)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(c.Version))
+	return writeJSON(w, status, caseJSON{ID: c.ID, Reference: c.Reference, Notes: c.Notes, History: &c.History,
+		Version: c.Version, Created: c.Created, Updated: c.Updated, Evaluation: sc.Evaluate(s.Service.Today())})
+}
+
+func decodeCase(r *http.Request) (*caseInput, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	var in caseInput
+	if _, err := document.Decode(body, &in); err != nil {
+		return nil, invalid(err, "")
+	}
+	return &in, nil
+}
+
+func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
+	in, err := decodeCase(r)
+	if err != nil {
+		return err
+	}
+	c := &caseload.Case{Org: org(r), Reference: in.Reference, Notes: in.Notes, History: in.History}
+	if err := s.Service.Create(r.Context(), c); err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/v1/cases/"+c.ID)
+	return s.writeCase(w, http.StatusCreated, c)
+}
+
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.Service.Store.FindCase(r.Context(), org(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag(c.Version) {
+		w.Header().Set("ETag", etag(c.Version))
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	return s.writeCase(w, http.StatusOK, c)
+}
+
+func (s *Server) putCase(w http.ResponseWriter, r *http.Request) error {
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	in, err := decodeCase(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.Service.Update(r.Context(), org(r), r.PathValue("id"), version, func(c *caseload.Case) error {
+		c.Reference, c.Notes, c.History = in.Reference, in.Notes, in.History
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeCase(w, http.StatusOK, c)
+}
+
+func (s *Server) deleteCase(w http.ResponseWriter, r *http.Request) error {
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	if err := s.Service.Store.DeleteCase(r.Context(), org(r), r.PathValue("id"), version); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// part gives uniform access to the lists inside a history: grants, trips
+// and extensions, addressed by position.
+type part struct {
+	name string
+	len  func(h *stay.History) int
+	// set decodes body into position i (i == len appends); del removes i.
+	set func(h *stay.History, i int, body []byte) error
+	del func(h *stay.History, i int)
+}
+
+func listPart[T any](name string, get func(h *stay.History) *[]T) part {
+	return part{
+		name: name,
+		len:  func(h *stay.History) int { return len(*get(h)) },
+		set: func(h *stay.History, i int, body []byte) error {
+			var v T
+			if _, err := document.Decode(body, &v); err != nil {
+				return invalid(err, fmt.Sprintf("%s[%d]", name, i))
+			}
+			l := get(h)
+			if i == len(*l) {
+				*l = append(*l, v)
+			} else {
+				(*l)[i] = v
+			}
+			return nil
+		},
+		del: func(h *stay.History, i int) {
+			l := get(h)
+			*l = append((*l)[:i], (*l)[i+1:]...)
+		},
+	}
+}
+
+var parts = map[string]part{
+	"grants":     listPart("grants", func(h *stay.History) *[]stay.Grant { return &h.Grants }),
+	"trips":      listPart("trips", func(h *stay.History) *[]stay.Trip { return &h.Trips }),
+	"extensions": listPart("extensions", func(h *stay.History) *[]stay.Extension { return &h.Extensions }),
+}
+
+func partOf(r *http.Request) (part, error) {
+	p, ok := parts[r.PathValue("part")]
+	if !ok {
+		return part{}, errStatus(http.StatusNotFound, "not found", "", "no such part of a case; accepted: grants, trips, extensions")
+	}
+	return p, nil
+}
+
+func index(r *http.Request, p part, h *stay.History) (int, error) {
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 0 || n >= p.len(h) {
+		return 0, errStatus(http.StatusNotFound, "not found", "", "no %s at position %s", p.name, r.PathValue("n"))
+	}
+	return n, nil
+}
+
+// changePart runs a conditional update of one part of a case.
+func (s *Server) changePart(w http.ResponseWriter, r *http.Request, status int, change func(p part, h *stay.History, body []byte) error) error {
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	p, err := partOf(r)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.Service.Update(r.Context(), org(r), r.PathValue("id"), version, func(c *caseload.Case) error {
+		return change(p, &c.History, body)
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeCase(w, status, c)
+}
+
+func (s *Server) addPart(w http.ResponseWriter, r *http.Request) error {
+	return s.changePart(w, r, http.StatusCreated, func(p part, h *stay.History, body []byte) error {
+		return p.set(h, p.len(h), body)
+	})
+}
+
+func (s *Server) putPart(w http.ResponseWriter, r *http.Request) error {
+	return s.changePart(w, r, http.StatusOK, func(p part, h *stay.History, body []byte) error {
+		i, err := index(r, p, h)
+		if err != nil {
+			return err
+		}
+		return p.set(h, i, body)
+	})
+}
+
+func (s *Server) deletePart(w http.ResponseWriter, r *http.Request) error {
+	return s.changePart(w, r, http.StatusOK, func(p part, h *stay.History, _ []byte) error {
+		i, err := index(r, p, h)
+		if err != nil {
+			return err
+		}
+		p.del(h, i)
+		return nil
+	})
+}
+
+type listJSON struct {
+	On         date.Date  `json:"on"`
+	Items      []itemJSON `json:"items"`
+	NextCursor string     `json:"next_cursor,omitempty"`
+}
+
+type itemJSON struct {
+	ID              string     `json:"id"`
+	Reference       string     `json:"reference"`
+	State           stay.State `json:"state"`
+	AuthorizedUntil *date.Date `json:"authorized_until"`
+	Deadline        *date.Date `json:"deadline"`
+	DeadlineKind    string     `json:"deadline_kind,omitempty"`
+	Version         int64      `json:"version"`
+}
+
+func datePtr(d date.Date) *date.Date {
+	if d == 0 {
+		return nil
+	}
+	return &d
+}
+
+// listCases serves the working list:
+// GET /v1/cases?due_within=14d&state=overstay,pending&sort=urgency.
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := caseload.Filter{On: s.Service.Today(), Limit: 50, Cursor: q.Get("cursor")}
+	if v := q.Get("on"); v != "" {
+		d, err := date.Parse(v)
+		if err != nil {
+			return &caseload.Error{Code: caseload.EInvalid, Field: "on", Msg: err.Error()}
+		}
+		f.On = d
+	}
+	if v := q.Get("due_within"); v != "" {
+		n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
+		if err != nil || n < 0 || n > 3660 {
+			return &caseload.Error{Code: caseload.EInvalid, Field: "due_within", Msg: fmt.Sprintf("%q is not a number of days such as 14d (0–3660)", v)}
+		}
+		f.DueWithin = n
+	}
+	if v := q.Get("state"); v != "" {
+		for _, st := range strings.Split(v, ",") {
+			switch s := stay.State(st); s {
+			case stay.StateOverstay, stay.StatePending, stay.StateLawful, stay.StateAbsent:
+				f.States = append(f.States, s)
+			default:
+				return &caseload.Error{Code: caseload.EInvalid, Field: "state", Msg: fmt.Sprintf("%q is not a state; accepted: overstay, pending, lawful, absent", st)}
+			}
+		}
+	}
+	if v := q.Get("sort"); v != "" && v != "urgency" {
+		return &caseload.Error{Code: caseload.EInvalid, Field: "sort", Msg: fmt.Sprintf("%q is not accepted; accepted: urgency", v)}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return &caseload.Error{Code: caseload.EInvalid, Field: "limit", Msg: "a number from 1 to 500"}
+		}
+		f.Limit = n
+	}
+	items, next, err := s.Service.Store.FindCases(r.Context(), org(r), f)
+	if err != nil {
+		return err
+	}
+	out := listJSON{On: f.On, Items: []itemJSON{}, NextCursor: next}
+	for _, it := range items {
+		out.Items = append(out.Items, itemJSON{it.ID, it.Reference, it.State, datePtr(it.AuthorizedUntil), datePtr(it.Deadline), it.DeadlineKind, it.Version})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) createCalendarToken(w http.ResponseWriter, r *http.Request) error {
+	var b [20]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	token := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+	id, err := s.Service.Store.CreateCalendarToken(r.Context(), org(r), hashToken(token), s.Service.Now())
+	if err != nil {
+		return err
+	}
+	// The token is shown this once; only its hash is kept.
+	return writeJSON(w, http.StatusCreated, map[string]string{"id": id, "url": "/v1/calendar.ics?token=" + token})
+}
+
+func (s *Server) revokeCalendarToken(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Service.Store.RevokeCalendarToken(r.Context(), org(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+var deadlineTitles = map[string]string{
+	stay.FilingOpens:     "extension filing opens",
+	stay.FilingCloses:    "extension filing closes",
+	stay.MustLeaveBy:     "must leave by",
+	stay.LeaveToAvoidBar: "leave to avoid a re-entry bar",
+}
+
+// calendar serves the deadlines of the token's organisation as iCalendar.
+// Events carry the case reference only.
+func (s *Server) calendar(w http.ResponseWriter, r *http.Request) error {
+	token := r.URL.Query().Get("token")
+	if token == "" {
+		return errStatus(http.StatusNotFound, "not found", "", "no such calendar")
+	}
+	o, err := s.Service.Store.FindOrgByCalendarToken(r.Context(), hashToken(token))
+	if err != nil {
+		if caseload.ErrorCode(err) == caseload.ENotFound {
+			return errStatus(http.StatusNotFound, "not found", "", "no such calendar")
+		}
+		return err
+	}
+	today := s.Service.Today()
+	entries, err := s.Service.Store.Deadlines(r.Context(), o, today.AddDays(-30))
+	if err != nil {
+		return err
+	}
+	feed := calendar.Feed{Name: "visaclock deadlines", Stamp: s.Service.Now().UTC().Truncate(time.Second)}
+	for _, e := range entries {
+		title := deadlineTitles[e.Kind]
+		if title == "" {
+			title = e.Kind
+		}
+		feed.Events = append(feed.Events, calendar.Event{
+			UID:     fmt.Sprintf("%s-%s-%s@visaclock", e.CaseID, e.Kind, e.Date),
+			Date:    e.Date,
+			Summary: e.Reference + ": " + title,
+		})
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Cache-Control", "private, no-store")
+	return feed.Write(w)
+}
+
+// openapi serves the API description.
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write(openAPIDoc)
+	return err
+}
+
