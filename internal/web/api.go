@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"visaclock/internal/calendar"
-	"visaclock/internal/caseload"
 	"visaclock/internal/casefile"
+	"visaclock/internal/caseload"
 	"visaclock/internal/date"
 	"visaclock/internal/document"
 	"visaclock/internal/stay"
@@ -491,4 +491,3 @@ func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
 	_, err := w.Write(openAPIDoc)
 	return err
 }
-
