@@ -10,10 +10,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
@@ -35,6 +36,9 @@ Usage:
   visaclock rules list [--rules DIR]
   visaclock rules show [--rules DIR] ID
   visaclock rules validate FILE...
+  visaclock serve [--addr 127.0.0.1:8080] [--db URL|FILE] [--data DIR] [--rules DIR]
+  visaclock migrate [--db URL|FILE] [--data DIR]
+  visaclock dev seed --n N [--db URL|FILE] [--data DIR]
 
 FILE is a stay history in YAML or JSON (docs/history-format.md).
 Dates are YYYY-MM-DD. Exit status: 0 lawful or absent, 1 error, 2 usage,
@@ -74,6 +78,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runPlan(args[1:], stdin, stdout, stderr)
 	case "rules":
 		return runRules(args[1:], stdout, stderr)
+	case "serve":
+		return runServe(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, args[1:], stdout, stderr)
+	case "dev":
+		return runDev(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -193,7 +193,7 @@ func (s *Store) CreateCase(ctx context.Context, c *caseload.Case) error {
 			c.ID, c.Org, c.Reference, hist, c.Notes, sum, c.Created.UnixMicro(), c.Updated.UnixMicro(), c.Version); err != nil {
 			return err
 		}
-		return insertSegments(ctx, tx, c)
+		return s.insertSegments(ctx, tx, c)
 	})
 }
 
@@ -209,24 +209,67 @@ func encode(c *caseload.Case) (hist, sum string, err error) {
 	return string(h), string(sm), nil
 }
 
-func insertSegments(ctx context.Context, tx *sql.Tx, c *caseload.Case) error {
-	if len(c.Segments) == 0 {
+func (s *Store) insertSegments(ctx context.Context, tx *sql.Tx, c *caseload.Case) error {
+	return s.insertSegmentsOf(ctx, tx, []*caseload.Case{c})
+}
+
+const insertSegment = `INSERT INTO case_segments (case_id, org, from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`
+
+func segmentArgs(c *caseload.Case, seg caseload.Segment) []any {
+	return []any{c.ID, c.Org, int64(seg.From), int64(seg.Until), stateRank(seg.State), int64(sortDay(seg)),
+		int64(seg.AuthorizedUntil), int64(seg.Deadline), seg.DeadlineKind}
+}
+
+// insertSegmentsOf inserts the segments of cs. PostgreSQL takes them in
+// multi-row statements, as few as its parameter limit allows; SQLite binds
+// $N as named parameters, which makes long statements slow to prepare, so
+// there one prepared statement runs once a row.
+func (s *Store) insertSegmentsOf(ctx context.Context, tx *sql.Tx, cs []*caseload.Case) error {
+	if s.d.name == "sqlite" {
+		stmt, err := tx.PrepareContext(ctx, insertSegment)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, c := range cs {
+			for _, seg := range c.Segments {
+				if _, err := stmt.ExecContext(ctx, segmentArgs(c, seg)...); err != nil {
+					return err
+				}
+			}
+		}
 		return nil
 	}
+	const maxRows = 3000 // 9 parameters a row, under SQLite's 32766 and PostgreSQL's 65535
 	var b strings.Builder
-	b.WriteString(`INSERT INTO case_segments (case_id, org, from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind) VALUES `)
-	args := make([]any, 0, 9*len(c.Segments))
-	for i, seg := range c.Segments {
-		if i > 0 {
-			b.WriteByte(',')
+	args := make([]any, 0, 9*64)
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
 		}
-		n := len(args)
-		fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
-		args = append(args, c.ID, c.Org, int64(seg.From), int64(seg.Until), stateRank(seg.State), int64(sortDay(seg)),
-			int64(seg.AuthorizedUntil), int64(seg.Deadline), seg.DeadlineKind)
+		_, err := tx.ExecContext(ctx, b.String(), args...)
+		b.Reset()
+		args = args[:0]
+		return err
 	}
-	_, err := tx.ExecContext(ctx, b.String(), args...)
-	return err
+	for _, c := range cs {
+		for _, seg := range c.Segments {
+			if len(args) == 0 {
+				b.WriteString(`INSERT INTO case_segments (case_id, org, from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind) VALUES `)
+			} else {
+				b.WriteByte(',')
+			}
+			n := len(args)
+			fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
+			args = append(args, segmentArgs(c, seg)...)
+			if len(args) >= 9*maxRows {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
 }
 
 // FindCase returns the case with id in org, or caseload.ErrNotFound.
@@ -294,7 +337,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *caseload.Case) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM case_segments WHERE org = $1 AND case_id = $2`, c.Org, c.ID); err != nil {
 			return err
 		}
-		return insertSegments(ctx, tx, c)
+		return s.insertSegments(ctx, tx, c)
 	})
 	if err == nil {
 		c.Version++
@@ -503,4 +546,60 @@ func (s *Store) inTx(ctx context.Context, what string, fn func(*sql.Tx) error) e
 		return fmt.Errorf("sqlstore: %s: commit: %w", what, err)
 	}
 	return nil
+}
+
+// CreateCases stores many new cases in one transaction, with multi-row
+// inserts; it is how imports and `visaclock dev seed` load large caseloads.
+func (s *Store) CreateCases(ctx context.Context, cs []*caseload.Case) error {
+	const insertCase = `INSERT INTO cases (id, org, reference, history, notes, summary, created_us, updated_us, version) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`
+	caseArgs := func(c *caseload.Case) ([]any, error) {
+		c.Version = 1
+		hist, sum, err := encode(c)
+		if err != nil {
+			return nil, err
+		}
+		return []any{c.ID, c.Org, c.Reference, hist, c.Notes, sum, c.Created.UnixMicro(), c.Updated.UnixMicro(), c.Version}, nil
+	}
+	return s.inTx(ctx, "create cases", func(tx *sql.Tx) error {
+		if s.d.name == "sqlite" {
+			stmt, err := tx.PrepareContext(ctx, insertCase)
+			if err != nil {
+				return err
+			}
+			defer stmt.Close()
+			for _, c := range cs {
+				args, err := caseArgs(c)
+				if err != nil {
+					return err
+				}
+				if _, err := stmt.ExecContext(ctx, args...); err != nil {
+					return err
+				}
+			}
+			return s.insertSegmentsOf(ctx, tx, cs)
+		}
+		const perStmt = 500
+		for lo := 0; lo < len(cs); lo += perStmt {
+			batch := cs[lo:min(lo+perStmt, len(cs))]
+			var b strings.Builder
+			b.WriteString(`INSERT INTO cases (id, org, reference, history, notes, summary, created_us, updated_us, version) VALUES `)
+			args := make([]any, 0, 9*len(batch))
+			for i, c := range batch {
+				ca, err := caseArgs(c)
+				if err != nil {
+					return err
+				}
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				n := len(args)
+				fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
+				args = append(args, ca...)
+			}
+			if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+				return err
+			}
+		}
+		return s.insertSegmentsOf(ctx, tx, cs)
+	})
 }

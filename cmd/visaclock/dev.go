@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"time"
+
+	"visaclock/internal/caseload"
+	"visaclock/internal/date"
+	"visaclock/internal/stay"
+)
+
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "seed" {
+		return usageError{"dev: accepted: seed"}
+	}
+	fs := newFlags("dev seed", stderr)
+	n := fs.Int("n", 1000, "how many synthetic cases to add")
+	seed := fs.Uint64("seed", 1, "random seed, for repeatable caseloads")
+	var sf storeFlags
+	sf.register(fs)
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if *n < 1 {
+		return usageError{"dev seed: --n must be at least 1"}
+	}
+	reg, err := loadRules("")
+	if err != nil {
+		return err
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := &caseload.Service{Store: st, Lookup: reg.Lookup, Now: time.Now}
+	start := time.Now()
+	today := svc.Today()
+
+	// Workers build and evaluate batches; one writer stores them in order.
+	const batch = 2000
+	batches := (*n + batch - 1) / batch
+	jobs := make(chan int)
+	done := make(chan []*caseload.Case, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	var genErr error
+	var once sync.Once
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range jobs {
+				lo, hi := b*batch, min((b+1)*batch, *n)
+				cs := make([]*caseload.Case, 0, hi-lo)
+				for i := lo; i < hi; i++ {
+					r := rand.New(rand.NewPCG(*seed, uint64(i)))
+					c := &caseload.Case{Org: caseload.DefaultOrg, Reference: fmt.Sprintf("SEED-%07d", i), History: synthetic(r, today)}
+					c.ID = caseload.NewID("c_")
+					c.Created, c.Updated = time.Now().UTC(), time.Now().UTC()
+					if err := svc.Evaluate(c); err != nil {
+						once.Do(func() { genErr = fmt.Errorf("case %d: %w", i, err) })
+						continue
+					}
+					cs = append(cs, c)
+				}
+				done <- cs
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for b := range batches {
+			select {
+			case jobs <- b:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(done) }()
+	stored := 0
+	for cs := range done {
+		if err := st.CreateCases(ctx, cs); err != nil {
+			return err
+		}
+		stored += len(cs)
+		if stored%100000 < len(cs) {
+			fmt.Fprintf(stderr, "%d cases stored (%s)\n", stored, time.Since(start).Round(time.Millisecond))
+		}
+	}
+	if genErr != nil {
+		return genErr
+	}
+	fmt.Fprintf(stdout, "seeded %d cases into %s in %s\n", stored, st.Dialect(), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// synthetic draws a plausible history around today: visits under each
+// shipped regime, some over, some pending, most lawful or gone.
+func synthetic(r *rand.Rand, today date.Date) stay.History {
+	ago := func(lo, hi int) date.Date { return today.AddDays(-(lo + r.IntN(hi-lo+1))) }
+	switch k := r.IntN(10); {
+	case k < 4:
+		h := stay.History{Grants: []stay.Grant{{ID: "vf", Rule: "schengen-short-stay"}}}
+		d := ago(120, 400)
+		for range 1 + r.IntN(5) {
+			t := stay.Trip{Entry: d, Exit: d.AddDays(3 + r.IntN(40))}
+			d = t.Exit.AddDays(5 + r.IntN(60))
+			h.Trips = append(h.Trips, t)
+		}
+		if last := &h.Trips[len(h.Trips)-1]; last.Entry <= today && r.IntN(3) == 0 {
+			last.Exit = 0
+		}
+		return h
+	case k < 7:
+		days := 30 + r.IntN(4)*30
+		entry := ago(5, days+40)
+		h := stay.History{Grants: []stay.Grant{{ID: "q2", Rule: "cn-family-visit", StayDays: days}}, Trips: []stay.Trip{{Entry: entry}}}
+		if r.IntN(3) == 0 && entry.AddDays(days-10) < today {
+			h.Extensions = []stay.Extension{{Filed: entry.AddDays(days - 10), RequestedDays: 30, Outcome: stay.Pending}}
+		}
+		return h
+	case k < 9:
+		entry := ago(10, 300)
+		return stay.History{Grants: []stay.Grant{{ID: "b2", Rule: "us-visitor", AdmitUntil: entry.AddDays(180)}}, Trips: []stay.Trip{{Entry: entry}}}
+	default:
+		entry := ago(10, 250)
+		return stay.History{Grants: []stay.Grant{{ID: "visit", Rule: "uk-standard-visitor"}}, Trips: []stay.Trip{{Entry: entry}}}
+	}
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"visaclock/internal/caseload"
+	"visaclock/internal/sqlstore"
+	"visaclock/internal/web"
+)
+
+// storeFlags are the flags every command that opens the database takes.
+type storeFlags struct {
+	db, data string
+}
+
+func (f *storeFlags) register(fs interface {
+	StringVar(*string, string, string, string)
+}) {
+	fs.StringVar(&f.db, "db", "", "a PostgreSQL URL (postgres://…), or a SQLite file; default DATA/visaclock.db")
+	fs.StringVar(&f.data, "data", "visaclock-data", "the data directory for the embedded SQLite database")
+}
+
+// open opens and migrates the store.
+func (f *storeFlags) open(ctx context.Context) (*sqlstore.Store, error) {
+	dsn := f.db
+	if dsn == "" {
+		if err := os.MkdirAll(f.data, 0o700); err != nil {
+			return nil, fmt.Errorf("--data %s: %w", f.data, err)
+		}
+		dsn = filepath.Join(f.data, "visaclock.db")
+	}
+	st, err := sqlstore.Open(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageError{"--log-level: " + err.Error()}
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageError{fmt.Sprintf("--log-format %q: accepted: text, json", format)}
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`; loopback only until accounts exist")
+	rulesDir := fs.String("rules", "", "also load the rule packs in `DIR`")
+	logFormat := fs.String("log-format", "text", "text or json")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	var sf storeFlags
+	sf.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if !web.IsLoopback(*addr) {
+		return usageError{fmt.Sprintf("--addr %s: visaclock serves only on a loopback address (such as 127.0.0.1:8080) until accounts exist; a list of visa holders must not be reachable by anyone on the network", *addr)}
+	}
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+	reg, err := loadRules(*rulesDir)
+	if err != nil {
+		return err
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv := &web.Server{
+		Service: &caseload.Service{Store: st, Lookup: reg.Lookup, Now: time.Now},
+		Packs:   reg,
+		Log:     log,
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("listening", "url", "http://"+ln.Addr().String(), "store", st.Dialect())
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	// SIGTERM or SIGINT: stop accepting, let requests in flight finish.
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("migrate", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	dsn := sf.db
+	if dsn == "" {
+		if err := os.MkdirAll(sf.data, 0o700); err != nil {
+			return err
+		}
+		dsn = filepath.Join(sf.data, "visaclock.db")
+	}
+	st, err := sqlstore.Open(dsn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(stdout, "the schema is up to date")
+		return nil
+	}
+	fmt.Fprintf(stdout, "applied: %s\n", strings.Join(applied, ", "))
+	return nil
+}

@@ -1,0 +1,387 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"visaclock/internal/caseload"
+	"visaclock/internal/date"
+	"visaclock/internal/packs"
+	"visaclock/internal/sqlstore"
+)
+
+// This file starts the real handler over a real database: a SQLite file in
+// t.TempDir(), or a schema of its own on a PostgreSQL server. Every API
+// test runs against both.
+
+// testClock is the service's clock, set by tests; the calendar moves only
+// when a test says so.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Set moves the clock to noon UTC on day (YYYY-MM-DD).
+func (c *testClock) Set(day string) {
+	y, m, d := date.MustParse(day).YMD()
+	c.mu.Lock()
+	c.now = time.Date(y, m, d, 12, 0, 0, 0, time.UTC)
+	c.mu.Unlock()
+}
+
+func (c *testClock) Today() date.Date {
+	y, m, d := c.Now().UTC().Date()
+	return date.MustOf(y, m, d)
+}
+
+// opener opens a fresh, migrated store for one test.
+type opener func(t *testing.T) *sqlstore.Store
+
+type backend struct {
+	name string
+	open opener
+}
+
+var backends = []backend{{"sqlite", openSQLite}, {"postgres", openPostgres}}
+
+// eachBackend runs f once per database, as parallel subtests.
+func eachBackend(t *testing.T, f func(t *testing.T, open opener)) {
+	t.Helper()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			f(t, b.open)
+		})
+	}
+}
+
+// openSQLite opens a store on a fresh SQLite file.
+func openSQLite(t *testing.T) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlstore.Open(filepath.Join(t.TempDir(), "visaclock.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// postgresURL is the server the PostgreSQL tests use.
+func postgresURL() string {
+	if u := os.Getenv("VISACLOCK_TEST_POSTGRES_URL"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+}
+
+// openPostgres opens a store in a schema of its own (vc_web_<random>),
+// dropped when the test ends. It skips when no server answers, except under
+// CI=true, where it fails.
+func openPostgres(t *testing.T) *sqlstore.Store {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", postgresURL()) // registered by sqlstore
+	if err == nil {
+		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		err = admin.PingContext(pctx)
+		cancel()
+	}
+	if err != nil {
+		if admin != nil {
+			admin.Close()
+		}
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL at %s: %v (CI must start it)", postgresURL(), err)
+		}
+		t.Skipf("no PostgreSQL at %s (%v); set VISACLOCK_TEST_POSTGRES_URL or start one to run the API tests against PostgreSQL", postgresURL(), err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "vc_web_" + hex.EncodeToString(b[:])
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		t.Fatal(err)
+	}
+	// Registered first, so it runs last: after the store is closed.
+	t.Cleanup(func() {
+		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("dropping schema %s: %v", schema, err)
+		}
+		admin.Close()
+	})
+	u, err := url.Parse(postgresURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	s, err := sqlstore.Open(u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var (
+	registryOnce sync.Once
+	registry     *packs.Registry
+	registryErr  error
+)
+
+// embeddedPacks loads the embedded rule packs once for the package.
+func embeddedPacks(t *testing.T) *packs.Registry {
+	t.Helper()
+	registryOnce.Do(func() { registry, registryErr = packs.Embedded() })
+	if registryErr != nil {
+		t.Fatal(registryErr)
+	}
+	return registry
+}
+
+// apiEnv is one running server.
+type apiEnv struct {
+	t      *testing.T
+	URL    string
+	Clock  *testClock
+	Store  *sqlstore.Store
+	Packs  *packs.Registry
+	Server *Server
+}
+
+// startDay is the clock's day when a test starts, unless it sets another.
+const startDay = "2026-01-10"
+
+// newEnv starts the real handler with httptest.NewServer over a fresh store.
+// log may be nil.
+func newEnv(t *testing.T, open opener, log *slog.Logger) *apiEnv {
+	t.Helper()
+	reg := embeddedPacks(t)
+	clk := &testClock{}
+	clk.Set(startDay)
+	st := open(t)
+	srv := &Server{
+		Service: &caseload.Service{Store: st, Lookup: reg.Lookup, Now: clk.Now},
+		Packs:   reg,
+		Log:     log,
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	return &apiEnv{t: t, URL: hs.URL, Clock: clk, Store: st, Packs: reg, Server: srv}
+}
+
+// response is what the server answered.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	req    string // "METHOD path", for messages
+}
+
+// do sends a request. body is sent as is when it is a string or []byte,
+// and as JSON otherwise; nil sends none. hdr holds header name, value pairs.
+func (e *apiEnv) do(method, path string, body any, hdr ...string) *response {
+	e.t.Helper()
+	return doRequest(e.t, e.URL, method, path, body, hdr...)
+}
+
+func doRequest(t *testing.T, base, method, path string, body any, hdr ...string) *response {
+	t.Helper()
+	r, err := send(base, method, path, body, hdr...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// send is doRequest for goroutines: it reports errors instead of failing.
+func send(base, method, path string, body any, hdr ...string) (*response, error) {
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: reading the body: %w", method, path, err)
+	}
+	return &response{Status: res.StatusCode, Header: res.Header, Body: b, req: method + " " + path}, nil
+}
+
+// want fails the test unless the status is status.
+func (r *response) want(t *testing.T, status int) *response {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("%s: status %d, want %d; body: %s", r.req, r.Status, status, r.Body)
+	}
+	return r
+}
+
+// mediaType is the Content-Type without parameters.
+func (r *response) mediaType() string {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt
+}
+
+// object decodes a JSON object body, after checking it is application/json.
+func (r *response) object(t *testing.T) map[string]any {
+	t.Helper()
+	if mt := r.mediaType(); mt != "application/json" {
+		t.Fatalf("%s: Content-Type %q, want application/json; body: %s", r.req, r.Header.Get("Content-Type"), r.Body)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("%s: body is not a JSON object: %v\n%s", r.req, err, r.Body)
+	}
+	return m
+}
+
+// problemDoc is an RFC 9457 problem details document as the API writes it.
+type problemDoc struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Errors []struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+// problem checks that the response is a problem with this status and
+// decodes it.
+func (r *response) problem(t *testing.T, status int) problemDoc {
+	t.Helper()
+	r.want(t, status)
+	if mt := r.mediaType(); mt != "application/problem+json" {
+		t.Fatalf("%s: Content-Type %q, want application/problem+json", r.req, r.Header.Get("Content-Type"))
+	}
+	var p problemDoc
+	dec := json.NewDecoder(bytes.NewReader(r.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		t.Fatalf("%s: problem body does not decode: %v\n%s", r.req, err, r.Body)
+	}
+	if p.Status != status || p.Title == "" || p.Type == "" {
+		t.Errorf("%s: problem %+v: want status %d and a type and title", r.req, p, status)
+	}
+	return p
+}
+
+// field checks that the problem names field first, and returns its message.
+func (p problemDoc) field(t *testing.T, field string) string {
+	t.Helper()
+	if len(p.Errors) == 0 {
+		t.Errorf("problem %q (%s) has no errors[]; want errors[0].field %q", p.Title, p.Detail, field)
+		return ""
+	}
+	if p.Errors[0].Field != field {
+		t.Errorf("errors[0].field = %q, want %q (message %q)", p.Errors[0].Field, field, p.Errors[0].Message)
+	}
+	if p.Errors[0].Message == "" {
+		t.Errorf("errors[0].message is empty for %q", field)
+	}
+	return p.Errors[0].Message
+}
+
+// readTestdata reads a file under testdata/.
+func readTestdata(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// jsonPath returns the value at a dotted path ("evaluation.state",
+// "items.0.id") in a decoded JSON value, and whether it is there.
+func jsonPath(v any, path string) (any, bool) {
+	for _, p := range strings.Split(path, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[p]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, false
+			}
+			v = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// str returns the string at path, failing the test when there is none.
+func str(t *testing.T, v any, path string) string {
+	t.Helper()
+	x, ok := jsonPath(v, path)
+	if !ok {
+		t.Fatalf("no %s in %v", path, v)
+	}
+	s, ok := x.(string)
+	if !ok {
+		t.Fatalf("%s = %v (%T), want a string", path, x, x)
+	}
+	return s
+}
