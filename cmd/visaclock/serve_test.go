@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildBinary builds the real visaclock binary once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "visaclock")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// server is a running `visaclock serve` process.
+type server struct {
+	cmd  *exec.Cmd
+	url  string
+	logs *strings.Builder
+	done chan error
+}
+
+// startServer runs the binary on a free loopback port and waits for its
+// "listening" log line.
+func startServer(t *testing.T, bin, data string) *server {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--log-format", "json")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, logs: &strings.Builder{}, done: make(chan error, 1)}
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			s.logs.WriteString(sc.Text() + "\n")
+			var line struct{ Msg, URL string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
+				urls <- line.URL
+			}
+		}
+		s.done <- cmd.Wait()
+	}()
+	select {
+	case s.url = <-urls:
+	case err := <-s.done:
+		t.Fatalf("server exited before listening: %v\n%s", err, s.logs)
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("server did not start\n%s", s.logs)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return s
+}
+
+const e2eCase = `{"reference":"E2E-1","history":{"grants":[{"id":"vf","rule":"schengen-short-stay"}],"trips":[{"entry":"2026-01-05","exit":"2026-01-20"}]}}`
+
+// TestAcknowledgedWriteSurvivesKill9 writes a case, kills the server with
+// SIGKILL right after the 201, and reads the case back from a new server
+// on the same data directory.
+func TestAcknowledgedWriteSurvivesKill9(t *testing.T) {
+	bin := buildBinary(t)
+	data := t.TempDir()
+	s := startServer(t, bin, data)
+	res, err := http.Post(s.url+"/v1/cases", "application/json", strings.NewReader(e2eCase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %s", res.Status)
+	}
+	loc := res.Header.Get("Location")
+	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-s.done
+
+	s2 := startServer(t, bin, data)
+	res, err = http.Get(s2.url + loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var got struct{ Reference string }
+	json.NewDecoder(res.Body).Decode(&got)
+	if res.StatusCode != http.StatusOK || got.Reference != "E2E-1" {
+		t.Fatalf("after kill -9: %s, reference %q", res.Status, got.Reference)
+	}
+}
+
+// TestSIGTERMFinishesRequestsInFlight starts a request, has the server
+// receive SIGTERM while the handler is reading the body, and checks that the
+// request still completes and the server then exits cleanly. The client
+// asks for 100-continue, so it knows the handler is running before the
+// signal is sent; no timing is guessed.
+func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
+	bin := buildBinary(t)
+	s := startServer(t, bin, t.TempDir())
+	addr := strings.TrimPrefix(s.url, "http://")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/cases HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", addr, len(e2eCase))
+	r := bufio.NewReader(conn)
+	status, err := r.ReadString('\n')
+	if err != nil || !strings.Contains(status, "100 Continue") {
+		t.Fatalf("want 100 Continue, got %q, %v", status, err)
+	}
+	r.ReadString('\n') // the blank line after the interim response
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the listener is closed: shutdown has begun.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if ctx.Err() != nil {
+			t.Fatal("the server kept accepting connections after SIGTERM")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	io.WriteString(conn, e2eCase)
+	res, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatalf("the request in flight was cut off: %v\n%s", err, s.logs)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("in-flight request: %s", res.Status)
+	}
+	if err := <-s.done; err != nil {
+		t.Fatalf("server exit: %v\n%s", err, s.logs)
+	}
+	if !strings.Contains(s.logs.String(), `"msg":"stopped"`) {
+		t.Errorf("no clean stop in the logs:\n%s", s.logs)
+	}
+}
+
+// TestServeRefusesNonLoopback keeps the caseload off the network until
+// accounts exist.
+func TestServeRefusesNonLoopback(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:8080", ":8080", "192.0.2.1:80"} {
+		var stderr strings.Builder
+		err := run(context.Background(), []string{"serve", "--addr", addr, "--data", t.TempDir()}, nil, io.Discard, &stderr)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("serve --addr %s = %v, want a usage error about loopback", addr, err)
+		}
+	}
+
+}
