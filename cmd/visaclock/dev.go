@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,8 +16,11 @@ import (
 )
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "bench-list" {
+		return runBenchList(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "seed" {
-		return usageError{"dev: accepted: seed"}
+		return usageError{"dev: accepted: seed, bench-list"}
 	}
 	fs := newFlags("dev seed", stderr)
 	n := fs.Int("n", 1000, "how many synthetic cases to add")
@@ -26,6 +30,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
+	sf.opts.CacheMB = 512 // a bulk load touches the whole index
 	if *n < 1 {
 		return usageError{"dev seed: --n must be at least 1"}
 	}
@@ -132,4 +137,55 @@ func synthetic(r *rand.Rand, today date.Date) stay.History {
 		entry := ago(10, 250)
 		return stay.History{Grants: []stay.Grant{{ID: "visit", Rule: "uk-standard-visitor"}}, Trips: []stay.Trip{{Entry: entry}}}
 	}
+}
+
+// runBenchList times the working list against a seeded store: first pages
+// and next pages, for the common filters and for days ahead, as a user
+// would ask for them. It prints the latency distribution.
+func runBenchList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("dev bench-list", stderr)
+	n := fs.Int("n", 2000, "how many list queries to time")
+	var sf storeFlags
+	sf.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	today := (&caseload.Service{Now: time.Now}).Today()
+	filters := []caseload.Filter{
+		{DueWithin: 14, States: []stay.State{stay.StateOverstay, stay.StatePending}},
+		{DueWithin: 14},
+		{DueWithin: 30, States: []stay.State{stay.StateLawful}},
+		{},
+	}
+	lat := make([]time.Duration, 0, *n)
+	rows := 0
+	for i := range *n {
+		f := filters[i%len(filters)]
+		f.On, f.Limit = today.AddDays(i%30), 50
+		start := time.Now()
+		items, next, err := st.FindCases(ctx, caseload.DefaultOrg, f)
+		if err != nil {
+			return err
+		}
+		if next != "" && i%2 == 1 {
+			f.Cursor = next
+			more, _, err := st.FindCases(ctx, caseload.DefaultOrg, f)
+			if err != nil {
+				return err
+			}
+			items = append(items, more...)
+		}
+		lat = append(lat, time.Since(start))
+		rows += len(items)
+	}
+	slices.Sort(lat)
+	q := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	fmt.Fprintf(stdout, "%s: %d list requests (%d rows): p50 %s  p90 %s  p99 %s  max %s\n",
+		st.Dialect(), len(lat), rows, q(.5), q(.9), q(.99), lat[len(lat)-1])
+	return nil
 }

@@ -21,6 +21,7 @@ import (
 // storeFlags are the flags every command that opens the database takes.
 type storeFlags struct {
 	db, data string
+	opts     sqlstore.Options
 }
 
 func (f *storeFlags) register(fs interface {
@@ -39,7 +40,7 @@ func (f *storeFlags) open(ctx context.Context) (*sqlstore.Store, error) {
 		}
 		dsn = filepath.Join(f.data, "visaclock.db")
 	}
-	st, err := sqlstore.Open(dsn)
+	st, err := sqlstore.OpenWith(dsn, f.opts)
 	if err != nil {
 		return nil, err
 	}

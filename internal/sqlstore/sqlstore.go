@@ -48,9 +48,19 @@ type Store struct {
 
 var _ caseload.Store = (*Store)(nil)
 
+// Options tune a store.
+type Options struct {
+	// CacheMB is SQLite's page cache per connection; 0 means 8 MiB. Bulk
+	// loads want more; a server at a million cases is fine with little.
+	CacheMB int
+}
+
 // Open opens the database named by dsn: a postgres:// or postgresql:// URL,
 // or a SQLite file path. It does not migrate; call Migrate.
-func Open(dsn string) (*Store, error) {
+func Open(dsn string) (*Store, error) { return OpenWith(dsn, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(dsn string, o Options) (*Store, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
@@ -63,7 +73,11 @@ func Open(dsn string) (*Store, error) {
 	}
 	// WAL lets readers go on while one writer writes; synchronous=NORMAL in
 	// WAL mode keeps every committed write through a crash of the process.
-	q := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	cache := o.CacheMB
+	if cache <= 0 {
+		cache = 8
+	}
+	q := fmt.Sprintf("?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-%d)&_txlock=immediate", cache*1024)
 	db, err := sql.Open("sqlite", "file:"+dsn+q)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open sqlite %s: %w", dsn, err)

@@ -67,6 +67,8 @@ func TestEvaluate(t *testing.T) {
 				file, state, until, asOf string
 				overstay                 float64
 			}{
+				// Aug–Sep's 46 days leave the window on 03-14; the stay since
+				// 12-20 then reaches its 90th day on 03-19.
 				{"schengen.json", "lawful", "2026-03-19", "2026-01-20", 0},
 				{"cn-family-visit-extension.json", "lawful", "2018-05-17", "2018-05-01", 0},
 				{"us-visitor.json", "overstay", "2023-11-20", "2024-01-01", 42},

@@ -178,6 +178,7 @@ type apiEnv struct {
 	Store  *sqlstore.Store
 	Packs  *packs.Registry
 	Server *Server
+	HTTP   *httptest.Server
 }
 
 // startDay is the clock's day when a test starts, unless it sets another.
@@ -198,7 +199,7 @@ func newEnv(t *testing.T, open opener, log *slog.Logger) *apiEnv {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &apiEnv{t: t, URL: hs.URL, Clock: clk, Store: st, Packs: reg, Server: srv}
+	return &apiEnv{t: t, URL: hs.URL, Clock: clk, Store: st, Packs: reg, Server: srv, HTTP: hs}
 }
 
 // response is what the server answered.
