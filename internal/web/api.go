@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"visaclock/internal/calendar"
@@ -60,8 +61,9 @@ func (s *Server) evaluate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return invalid(err, "")
 	}
-	var ev stay.Evaluation
-	c.EvaluateInto(&ev, c.History.AsOf)
+	ev := evaluations.Get().(*stay.Evaluation)
+	defer evaluations.Put(ev)
+	c.EvaluateInto(ev, c.History.AsOf)
 	b, err := ev.MarshalJSON()
 	if err != nil {
 		return err
@@ -70,6 +72,10 @@ func (s *Server) evaluate(w http.ResponseWriter, r *http.Request) error {
 	_, err = w.Write(append(b, '\n'))
 	return err
 }
+
+// evaluations reuses Evaluation buffers across requests, which keeps the
+// garbage collector out of the way under load.
+var evaluations = sync.Pool{New: func() any { return new(stay.Evaluation) }}
 
 type planRequest struct {
 	History stay.History `json:"history"`

@@ -128,6 +128,42 @@ func TestEvaluate(t *testing.T) {
 			e.do("POST", "/v1/evaluate", under).problem(t, http.StatusUnprocessableEntity).field(t, "pad")
 		})
 
+		t.Run("concurrent requests do not mix answers", func(t *testing.T) {
+			files := []string{"schengen.json", "cn-family-visit-extension.json", "us-visitor.json", "schengen-today.json"}
+			bodies := make([][]byte, len(files))
+			wants := make([][]byte, len(files))
+			for i, f := range files {
+				bodies[i] = readTestdata(t, f)
+				var err error
+				if wants[i], err = engineJSON(t, e, bodies[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			const workers, each = 8, 20
+			errs := make(chan error, workers)
+			for w := range workers {
+				go func() {
+					for j := range each {
+						i := (w + j) % len(files)
+						r, err := send(e.URL, "POST", "/v1/evaluate", bodies[i])
+						if err == nil && (r.Status != http.StatusOK || !bytes.Equal(r.Body, wants[i])) {
+							err = fmt.Errorf("%s: %d\n%s\nwant\n%s", files[i], r.Status, r.Body, wants[i])
+						}
+						if err != nil {
+							errs <- err
+							return
+						}
+					}
+					errs <- nil
+				}()
+			}
+			for range workers {
+				if err := <-errs; err != nil {
+					t.Error(err)
+				}
+			}
+		})
+
 		t.Run("random histories: same bytes or the same field", func(t *testing.T) {
 			rapid.Check(t, func(rt *rapid.T) {
 				body := genHistory(rt)
@@ -401,6 +437,18 @@ func TestCases(t *testing.T) {
 			if got, _ := jsonPath(c, "history.trips.0.entry"); got != "2026-01-01" {
 				t.Errorf("history.trips[0].entry %v", got)
 			}
+			// The evaluation is what POST /v1/evaluate gives for the history today.
+			var raw struct {
+				History    json.RawMessage `json:"history"`
+				Evaluation json.RawMessage `json:"evaluation"`
+			}
+			if err := json.Unmarshal(r.Body, &raw); err != nil {
+				t.Fatal(err)
+			}
+			ev := e.do("POST", "/v1/evaluate", []byte(raw.History)).want(t, http.StatusOK)
+			if !bytes.Equal(append([]byte(raw.Evaluation), '\n'), ev.Body) {
+				t.Errorf("the case's evaluation\n%s\ndiffers from POST /v1/evaluate of its history\n%s", raw.Evaluation, ev.Body)
+			}
 		})
 
 		t.Run("the evaluation follows the clock", func(t *testing.T) {
@@ -440,6 +488,8 @@ func TestCases(t *testing.T) {
 			if c := e.do("GET", path, nil).object(t); c["notes"] != "first visit" || c["version"] != 1.0 {
 				t.Fatalf("a refused PUT changed the case: %v", c)
 			}
+			e.Clock.Set("2026-01-11")
+			defer e.Clock.Set(startDay)
 			r := e.do("PUT", path, body, "If-Match", `"1"`).want(t, http.StatusOK)
 			if got := r.Header.Get("ETag"); got != `"2"` {
 				t.Errorf("ETag after PUT %q, want \"2\"", got)
@@ -447,6 +497,9 @@ func TestCases(t *testing.T) {
 			c := r.object(t)
 			if c["version"] != 2.0 || c["notes"] != "second visit" {
 				t.Errorf("PUT gave %v", c)
+			}
+			if c["created"] != "2026-01-10T12:00:00Z" || c["updated"] != "2026-01-11T12:00:00Z" {
+				t.Errorf("created %v updated %v, want 2026-01-10T12:00:00Z and the clock's 2026-01-11T12:00:00Z", c["created"], c["updated"])
 			}
 			// The old ETag no longer matches anything.
 			e.do("GET", path, nil, "If-None-Match", `"1"`).want(t, http.StatusOK)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -161,5 +162,38 @@ func TestCalendar(t *testing.T) {
 				t.Errorf("after deleting CAL-CN the feed has %v, want only CAL-S's deadline", evs)
 			}
 		})
+	})
+}
+
+// TestCalendarHasEveryDeadline: a US admission ends on the day the I-539
+// must be filed by; both deadlines fall on one day and both belong in the
+// feed.
+func TestCalendarHasEveryDeadline(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open opener) {
+		e := newEnv(t, open, nil)
+		id := e.create(t, "US-1", "", map[string]any{
+			"grants": []any{map[string]any{"id": "b2", "rule": "us-visitor", "admit_until": "2026-03-02"}},
+			"trips":  []any{map[string]any{"entry": "2026-01-01"}},
+		})
+		c := e.do("GET", "/v1/cases/"+id, nil).want(t, http.StatusOK).object(t)
+		ds, _ := jsonPath(c, "evaluation.deadlines")
+		var want []string
+		for _, d := range ds.([]any) {
+			m := d.(map[string]any)
+			want = append(want, fmt.Sprintf("%s-%s-%s@visaclock", id, m["kind"], m["date"]))
+		}
+		if len(want) != 2 {
+			t.Fatalf("the evaluation's deadlines are %v; want must_leave_by and extension_filing_closes on 2026-03-02", want)
+		}
+		tok := e.do("POST", "/v1/calendar-tokens", nil).want(t, http.StatusCreated).object(t)
+		var uids []string
+		for _, ev := range parseFeed(t, e.do("GET", str(t, tok, "url"), nil).want(t, http.StatusOK).Body) {
+			uids = append(uids, ev.UID)
+		}
+		for _, w := range want {
+			if !slices.Contains(uids, w) {
+				t.Errorf("the feed lacks the deadline %s the case's evaluation gives; feed UIDs: %v", w, uids)
+			}
+		}
 	})
 }

@@ -209,6 +209,16 @@ func TestWorkingList(t *testing.T) {
 			}
 		})
 
+		t.Run("a deleted case leaves the list", func(t *testing.T) {
+			e.do("DELETE", "/v1/cases/"+ids["GONE"], nil, "If-Match", `"1"`).want(t, http.StatusNoContent)
+			if got := refs(e.list(t, "?state=absent").Items); len(got) != 0 {
+				t.Errorf("state=absent after deleting GONE: %v", got)
+			}
+			if n := len(e.list(t, "").Items); n != 6 {
+				t.Errorf("%d cases listed after deleting one of 7", n)
+			}
+		})
+
 		t.Run("bad parameters", func(t *testing.T) {
 			for _, tc := range []struct{ query, field string }{
 				{"?due_within=abc", "due_within"},

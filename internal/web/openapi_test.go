@@ -409,3 +409,16 @@ func TestSchemaChecker(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPICaseWithoutTrips: a case may be created before any trip (a
+// visa issued, not yet used); its history must still fit the schema, where
+// trips is an array.
+func TestOpenAPICaseWithoutTrips(t *testing.T) {
+	doc := loadOpenAPI(t)
+	eachBackend(t, func(t *testing.T, open opener) {
+		e := newEnv(t, open, nil)
+		r := e.do("POST", "/v1/cases", `{"reference":"NT-1","history":{"grants":[{"id":"v","rule":"schengen-short-stay"}]}}`).want(t, http.StatusCreated)
+		conform(t, doc, "POST", "/v1/cases", r)
+		conform(t, doc, "GET", "/v1/cases/{id}", e.do("GET", "/v1/cases/"+str(t, r.object(t), "id"), nil).want(t, http.StatusOK))
+	})
+}

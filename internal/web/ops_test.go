@@ -49,6 +49,19 @@ func TestOperations(t *testing.T) {
 			t.Errorf("/metrics has a path in a label")
 		}
 
+		// A browser page on another site cannot write: the list of visa
+		// holders is not a form any web page can post to.
+		for _, h := range [][2]string{{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://evil.example"}} {
+			r := e.do("POST", "/v1/cases", caseBody("XS-1", "", schengenStay("2026-01-01", "")), h[0], h[1])
+			if r.Status != http.StatusForbidden {
+				t.Errorf("a cross-origin POST (%s: %s) got %d, want 403", h[0], h[1], r.Status)
+			}
+		}
+		if got := e.do("GET", "/v1/cases", nil).object(t)["items"]; len(got.([]any)) != 0 {
+			t.Errorf("a cross-origin POST created a case: %v", got)
+		}
+		e.do("POST", "/v1/cases", caseBody("XS-2", "", schengenStay("2026-01-01", "")), "Sec-Fetch-Site", "same-origin").want(t, http.StatusCreated)
+
 		// Last: with the database gone, the process is up but not ready.
 		if err := e.Store.Close(); err != nil {
 			t.Fatal(err)
