@@ -34,6 +34,15 @@ type Case struct {
 	// Segments say what the case's state is on each future day, so that
 	// lists stay right as days pass without anyone writing to the case.
 	Segments []Segment
+	// Deadlines are every deadline the case has from the last write on,
+	// for calendar feeds.
+	Deadlines []Deadline
+}
+
+// Deadline is one dated obligation of a case.
+type Deadline struct {
+	Kind string
+	Date date.Date
 }
 
 // Summary is the evaluation on the day of the last write.
@@ -50,6 +59,7 @@ type Summary struct {
 type Segment struct {
 	From, Until     date.Date // inclusive; Until is date.Max for "from then on"
 	State           stay.State
+	Since           date.Date // when an overstay or pending application began
 	AuthorizedUntil date.Date
 	Deadline        date.Date // the next deadline on these days, 0 if none
 	DeadlineKind    string

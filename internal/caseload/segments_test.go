@@ -1,6 +1,7 @@
 package caseload_test
 
 import (
+	"slices"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -64,7 +65,7 @@ func TestSegmentsMatchDailyEvaluation(t *testing.T) {
 		}
 		from := date.MustParse("2025-01-01").AddDays(rapid.IntRange(-30, 400).Draw(t, "from"))
 		horizon := from.AddDays(3 * 366)
-		segs := caseload.Segments(c, from, horizon)
+		segs, deadlines := caseload.Timeline(c, from, horizon)
 		if segs[0].From != from || segs[len(segs)-1].Until != date.Max {
 			t.Fatalf("segments do not cover [%s, max]: %+v", from, segs)
 		}
@@ -84,7 +85,12 @@ func TestSegmentsMatchDailyEvaluation(t *testing.T) {
 					break
 				}
 			}
-			if seg.State != ev.State || seg.AuthorizedUntil != ev.AuthorizedUntil || seg.Deadline != wantDate || seg.DeadlineKind != want {
+			for _, dl := range ev.Deadlines {
+				if dl.Date >= d && (dl.Kind != stay.LeaveToAvoidBar || d == from) && !slices.Contains(deadlines, caseload.Deadline{Kind: dl.Kind, Date: dl.Date}) {
+					t.Fatalf("on %s the deadline %s %s is missing from %v\n%s", d, dl.Kind, dl.Date, deadlines, h)
+				}
+			}
+			if seg.State != ev.State || seg.Since != ev.Since || seg.AuthorizedUntil != ev.AuthorizedUntil || seg.Deadline != wantDate || seg.DeadlineKind != want {
 				t.Fatalf("on %s: segment says %s until %s, next %s %s; evaluation says %s until %s, next %s %s\n%s",
 					d, seg.State, seg.AuthorizedUntil, seg.DeadlineKind, seg.Deadline, ev.State, ev.AuthorizedUntil, want, wantDate, h)
 			}

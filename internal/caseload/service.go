@@ -1,10 +1,12 @@
 package caseload
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,7 +103,9 @@ func (s *Service) Evaluate(c *Case) error {
 	if len(c.Reference) > 200 {
 		return Errorf(EInvalid, "reference", "at most 200 characters")
 	}
-	c.History.AsOf = 0 // a stored case is evaluated on each day asked
+	if c.History.AsOf != 0 {
+		return Errorf(EInvalid, "history.as_of", "a stored case is evaluated on the day it is read; leave as_of out")
+	}
 	sc, err := stay.Prepare(&c.History, s.Lookup)
 	if err != nil {
 		var fe *stay.FieldError
@@ -111,7 +115,7 @@ func (s *Service) Evaluate(c *Case) error {
 		return err
 	}
 	today := s.Today()
-	c.Segments = Segments(sc, today, today.AddDays(s.horizon()))
+	c.Segments, c.Deadlines = Timeline(sc, today, today.AddDays(s.horizon()))
 	ev := sc.Evaluate(today)
 	c.Summary = Summary{AsOf: today, State: ev.State, AuthorizedUntil: ev.AuthorizedUntil, OverstayDays: ev.OverstayDays}
 	if len(ev.Deadlines) > 0 {
@@ -120,18 +124,31 @@ func (s *Service) Evaluate(c *Case) error {
 	return nil
 }
 
-// Segments works out the state of a case on every day from from on, as a
+// Timeline works out the state of a case on every day from from on, as a
 // few spans: it evaluates on the days something can change (an entry, an
 // exit, the end of the authorised stay, a deadline passing, a filing or a
 // decision becoming known, a new calendar year) rather than on every day.
-// The last span runs to date.Max.
-func Segments(c *stay.Case, from, horizon date.Date) []Segment {
+// The last span runs to date.Max. It also collects every deadline those
+// evaluations give, for calendars; a deadline to leave before a re-entry
+// bar is kept only when the person overstays already on from, not for an
+// overstay that has not happened.
+func Timeline(c *stay.Case, from, horizon date.Date) ([]Segment, []Deadline) {
 	h := c.History
 	var segs []Segment
+	var deadlines []Deadline
 	var ev stay.Evaluation
 	for t := from; ; {
 		c.EvaluateInto(&ev, t)
-		seg := Segment{From: t, Until: date.Max, State: ev.State, AuthorizedUntil: ev.AuthorizedUntil}
+		seg := Segment{From: t, Until: date.Max, State: ev.State, Since: ev.Since, AuthorizedUntil: ev.AuthorizedUntil}
+		for _, d := range ev.Deadlines {
+			if d.Date < t || (d.Kind == stay.LeaveToAvoidBar && t > from) {
+				continue
+			}
+			dl := Deadline{Kind: d.Kind, Date: d.Date}
+			if !slices.Contains(deadlines, dl) {
+				deadlines = append(deadlines, dl)
+			}
+		}
 		for _, d := range ev.Deadlines {
 			if d.Date >= t {
 				seg.Deadline, seg.DeadlineKind = d.Date, d.Kind
@@ -175,11 +192,14 @@ func Segments(c *stay.Case, from, horizon date.Date) []Segment {
 		}
 		t = next
 	}
-	return segs
+	slices.SortFunc(deadlines, func(a, b Deadline) int {
+		return cmp.Or(cmp.Compare(a.Date, b.Date), cmp.Compare(a.Kind, b.Kind))
+	})
+	return segs, deadlines
 }
 
 func sameSegment(a, b Segment) bool {
-	return a.State == b.State && a.AuthorizedUntil == b.AuthorizedUntil && a.Deadline == b.Deadline && a.DeadlineKind == b.DeadlineKind
+	return a.State == b.State && a.Since == b.Since && a.AuthorizedUntil == b.AuthorizedUntil && a.Deadline == b.Deadline && a.DeadlineKind == b.DeadlineKind
 }
 
 // At returns the segment in force on d.

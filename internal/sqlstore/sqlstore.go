@@ -177,6 +177,9 @@ var rankState = []stay.State{stay.StateOverstay, stay.StatePending, stay.StateLa
 func sortDay(seg caseload.Segment) date.Date {
 	switch seg.State {
 	case stay.StateOverstay, stay.StatePending:
+		if seg.Since != 0 {
+			return seg.Since
+		}
 		return seg.From
 	}
 	if seg.Deadline != 0 {
@@ -227,6 +230,23 @@ func (s *Store) insertSegments(ctx context.Context, tx *sql.Tx, c *caseload.Case
 	return s.insertSegmentsOf(ctx, tx, []*caseload.Case{c})
 }
 
+// insertDeadlines stores the calendar deadlines of cs.
+func (s *Store) insertDeadlines(ctx context.Context, tx *sql.Tx, cs []*caseload.Case) error {
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO case_deadlines (case_id, org, day, kind) VALUES ($1, $2, $3, $4)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, c := range cs {
+		for _, d := range c.Deadlines {
+			if _, err := stmt.ExecContext(ctx, c.ID, c.Org, int64(d.Date), d.Kind); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 const insertSegment = `INSERT INTO case_segments (case_id, org, from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`
 
 func segmentArgs(c *caseload.Case, seg caseload.Segment) []any {
@@ -240,6 +260,9 @@ func segmentArgs(c *caseload.Case, seg caseload.Segment) []any {
 // there one prepared statement runs once a row.
 func (s *Store) insertSegmentsOf(ctx context.Context, tx *sql.Tx, cs []*caseload.Case) error {
 	if s.d.name == "sqlite" {
+		if err := s.insertDeadlines(ctx, tx, cs); err != nil {
+			return err
+		}
 		stmt, err := tx.PrepareContext(ctx, insertSegment)
 		if err != nil {
 			return err
@@ -253,6 +276,9 @@ func (s *Store) insertSegmentsOf(ctx context.Context, tx *sql.Tx, cs []*caseload
 			}
 		}
 		return nil
+	}
+	if err := s.insertDeadlines(ctx, tx, cs); err != nil {
+		return err
 	}
 	const maxRows = 3000 // 9 parameters a row, under SQLite's 32766 and PostgreSQL's 65535
 	var b strings.Builder
@@ -309,7 +335,7 @@ func (s *Store) FindCase(ctx context.Context, org, id string) (*caseload.Case, e
 		return nil, fmt.Errorf("sqlstore: case summary: %w", err)
 	}
 	c.Summary = caseload.Summary(sj)
-	rows, err := s.db.QueryContext(ctx, `SELECT from_day, until_day, state_rank, authorized_until, deadline, deadline_kind
+	rows, err := s.db.QueryContext(ctx, `SELECT from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind
 		FROM case_segments WHERE org = $1 AND case_id = $2 ORDER BY from_day`, org, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: case segments: %w", err)
@@ -317,16 +343,36 @@ func (s *Store) FindCase(ctx context.Context, org, id string) (*caseload.Case, e
 	defer rows.Close()
 	for rows.Next() {
 		var seg caseload.Segment
-		var from, until, au, dl int64
+		var from, until, sd, au, dl int64
 		var rank int
-		if err := rows.Scan(&from, &until, &rank, &au, &dl, &seg.DeadlineKind); err != nil {
+		if err := rows.Scan(&from, &until, &rank, &sd, &au, &dl, &seg.DeadlineKind); err != nil {
 			return nil, fmt.Errorf("sqlstore: case segments: %w", err)
 		}
 		seg.From, seg.Until, seg.AuthorizedUntil, seg.Deadline = date.Date(from), date.Date(until), date.Date(au), date.Date(dl)
 		seg.State = rankState[rank]
+		if rank <= 1 {
+			seg.Since = date.Date(sd)
+		}
 		c.Segments = append(c.Segments, seg)
 	}
-	return c, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: case segments: %w", err)
+	}
+	drows, err := s.db.QueryContext(ctx, `SELECT day, kind FROM case_deadlines WHERE org = $1 AND case_id = $2 ORDER BY day, kind`, org, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: case deadlines: %w", err)
+	}
+	defer drows.Close()
+	for drows.Next() {
+		var d caseload.Deadline
+		var day int64
+		if err := drows.Scan(&day, &d.Kind); err != nil {
+			return nil, fmt.Errorf("sqlstore: case deadlines: %w", err)
+		}
+		d.Date = date.Date(day)
+		c.Deadlines = append(c.Deadlines, d)
+	}
+	return c, drows.Err()
 }
 
 // UpdateCase stores c if the stored version is still c.Version.
@@ -348,8 +394,10 @@ func (s *Store) UpdateCase(ctx context.Context, c *caseload.Case) error {
 			}
 			return s.missingOrConflict(ctx, tx, c.Org, c.ID)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM case_segments WHERE org = $1 AND case_id = $2`, c.Org, c.ID); err != nil {
-			return err
+		for _, table := range []string{"case_segments", "case_deadlines"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE org = $1 AND case_id = $2`, c.Org, c.ID); err != nil {
+				return err
+			}
 		}
 		return s.insertSegments(ctx, tx, c)
 	})
@@ -383,10 +431,14 @@ func (s *Store) DeleteCase(ctx context.Context, org, id string, version int64) e
 			}
 			return s.missingOrConflict(ctx, tx, org, id)
 		}
-		// Segments go with the case (ON DELETE CASCADE); said again for
-		// stores where foreign keys are off.
-		_, err = tx.ExecContext(ctx, `DELETE FROM case_segments WHERE org = $1 AND case_id = $2`, org, id)
-		return err
+		// Segments and deadlines go with the case (ON DELETE CASCADE); said
+		// again for stores where foreign keys are off.
+		for _, table := range []string{"case_segments", "case_deadlines"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE org = $1 AND case_id = $2`, org, id); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -522,10 +574,10 @@ func (s *Store) FindOrgByCalendarToken(ctx context.Context, hash []byte) (string
 
 // Deadlines lists every case deadline of org on or after from.
 func (s *Store) Deadlines(ctx context.Context, org string, from date.Date) ([]caseload.CalendarEntry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT s.case_id, c.reference, s.deadline_kind, s.deadline
-		FROM case_segments s JOIN cases c ON c.id = s.case_id
-		WHERE s.org = $1 AND s.deadline >= $2 AND s.deadline_kind <> ''
-		ORDER BY s.deadline, s.case_id, s.deadline_kind`, org, int64(from))
+	rows, err := s.db.QueryContext(ctx, `SELECT d.case_id, c.reference, d.kind, d.day
+		FROM case_deadlines d JOIN cases c ON c.id = d.case_id
+		WHERE d.org = $1 AND d.day >= $2
+		ORDER BY d.day, d.case_id, d.kind`, org, int64(from))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: deadlines: %w", err)
 	}

@@ -30,7 +30,11 @@ type Evaluation struct {
 	// meaningful only when HasDaysRemaining.
 	DaysRemaining    int
 	HasDaysRemaining bool
-	OverstayDays     int
+	// Since is the day the present overstay or pending application began
+	// (the first unlawful day, or the day after the authorised stay ended);
+	// zero in other states. Lists order by it: the oldest first.
+	Since        date.Date
+	OverstayDays int
 	Window           WindowStatus // meaningful only when Window.Length > 0
 	Deadlines        []Deadline
 	PlannedViolation Violation // meaningful only when PlannedViolation.Date != 0
@@ -286,6 +290,7 @@ func (c *Case) subjectState(ev *Evaluation, i int, ts *tripStay, first date.Date
 	case lawfulNow && ts.protected && asOf > ts.until:
 		ev.State = StatePending
 		ev.AuthorizedUntil = ts.until
+		ev.Since = ts.until + 1
 		s := step(StepPendingState, p.Extension.Pending, t.index)
 		s.D1, s.D2 = asOf, ts.until
 		ev.Explanation = append(ev.Explanation, s)
@@ -305,6 +310,7 @@ func (c *Case) subjectState(ev *Evaluation, i int, ts *tripStay, first date.Date
 		if ts.allowed {
 			ev.AuthorizedUntil = min(first, asOf) - 1
 		}
+		ev.Since = max(min(first, asOf), t.Entry)
 		s := step(StepOverstayState, rule, t.index)
 		s.D1, s.N1 = asOf, unlawful
 		ev.Explanation = append(ev.Explanation, s)

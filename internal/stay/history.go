@@ -20,7 +20,7 @@ type History struct {
 	AsOf       date.Date   `json:"as_of,omitzero"`
 	Person     *Person     `json:"person,omitempty"`
 	Grants     []Grant     `json:"grants"`
-	Trips      []Trip      `json:"trips"`
+	Trips      []Trip      `json:"trips,omitempty"`
 	Extensions []Extension `json:"extensions,omitempty"`
 }
 

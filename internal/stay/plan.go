@@ -1,7 +1,9 @@
 package stay
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 
 	"visaclock/internal/date"
 	"visaclock/internal/rules"
@@ -48,6 +50,14 @@ func PlanEntry(h *History, lookup Lookup, enter date.Date, grant string) (*Plan,
 	if enter == 0 {
 		return nil, fieldErr("enter", "required: the planned date of entry, YYYY-MM-DD")
 	}
+	// Errors in the history are reported against the history as given,
+	// before trips are set aside or added.
+	if _, err := Prepare(h, lookup); err != nil {
+		return nil, err
+	}
+	if grant != "" && !slices.ContainsFunc(h.Grants, func(g Grant) bool { return g.ID == grant }) {
+		return nil, fieldErr("grant", "no grant has id %q; accepted: %s", grant, grantIDs(h))
+	}
 	base := h.Clone()
 	base.Trips = base.Trips[:0]
 	for _, t := range h.Trips {
@@ -88,6 +98,11 @@ func planAt(base *History, lookup Lookup, enter date.Date, grant string, pl *Pla
 	h.Trips = append(h.Trips, Trip{Entry: enter, Grant: grant})
 	c, err := Prepare(h, lookup)
 	if err != nil {
+		// The history itself is valid, so the fault is the planned trip's.
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return fieldErr("enter", "%s", fe.Msg)
+		}
 		return err
 	}
 	i := len(c.trips) - 1

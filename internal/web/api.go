@@ -154,18 +154,34 @@ func org(r *http.Request) string { return caseload.DefaultOrg }
 
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
-// ifMatch returns the version a write is conditional on. Writes must say
-// which version they change, so that no update is lost.
+// ifMatch returns the version a write is conditional on: the ETag in
+// If-Match, compared strongly (RFC 9110 13.1.1), or 0 for "*" (any
+// version). Writes must send one, so that no update is lost.
 func ifMatch(r *http.Request) (int64, error) {
-	v := r.Header.Get("If-Match")
+	v := strings.TrimSpace(r.Header.Get("If-Match"))
 	if v == "" {
 		return 0, errStatus(http.StatusPreconditionRequired, "precondition required", "If-Match", "send If-Match with the ETag of the case you are changing")
 	}
-	n, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(v, "W/"), `"`), 10, 64)
-	if err != nil || n < 1 {
-		return 0, errStatus(http.StatusPreconditionFailed, "precondition failed", "If-Match", "not an ETag this server gave out")
+	if v == "*" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(v, `"`), `"`), 10, 64)
+	if err != nil || n < 1 || !strings.HasPrefix(v, `"`) {
+		return 0, errStatus(http.StatusPreconditionFailed, "precondition failed", "If-Match", "not a current strong ETag of this case")
 	}
 	return n, nil
+}
+
+// noneMatch reports whether If-None-Match names the current ETag; the
+// comparison is weak (RFC 9110 13.1.2), and "*" matches any.
+func noneMatch(r *http.Request, version int64) bool {
+	for _, tag := range strings.Split(r.Header.Get("If-None-Match"), ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == "*" || tag == etag(version) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) writeCase(w http.ResponseWriter, status int, c *caseload.Case) error {
@@ -208,7 +224,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag(c.Version) {
+	if noneMatch(r, c.Version) {
 		w.Header().Set("ETag", etag(c.Version))
 		w.WriteHeader(http.StatusNotModified)
 		return nil
@@ -264,7 +280,7 @@ func listPart[T any](name string, get func(h *stay.History) *[]T) part {
 		set: func(h *stay.History, i int, body []byte) error {
 			var v T
 			if _, err := document.Decode(body, &v); err != nil {
-				return invalid(err, fmt.Sprintf("%s[%d]", name, i))
+				return invalid(err, fmt.Sprintf("history.%s[%d]", name, i))
 			}
 			l := get(h)
 			if i == len(*l) {
@@ -305,11 +321,11 @@ func index(r *http.Request, p part, h *stay.History) (int, error) {
 
 // changePart runs a conditional update of one part of a case.
 func (s *Server) changePart(w http.ResponseWriter, r *http.Request, status int, change func(p part, h *stay.History, body []byte) error) error {
-	version, err := ifMatch(r)
+	p, err := partOf(r)
 	if err != nil {
 		return err
 	}
-	p, err := partOf(r)
+	version, err := ifMatch(r)
 	if err != nil {
 		return err
 	}
@@ -385,6 +401,9 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 		d, err := date.Parse(v)
 		if err != nil {
 			return &caseload.Error{Code: caseload.EInvalid, Field: "on", Msg: err.Error()}
+		}
+		if d < f.On {
+			return &caseload.Error{Code: caseload.EInvalid, Field: "on", Msg: fmt.Sprintf("the working list is kept from today (%s) on; ask for today or a later day, or evaluate a case's history for an earlier one", f.On)}
 		}
 		f.On = d
 	}

@@ -21,11 +21,15 @@ func TestOperations(t *testing.T) {
 		if got := e.do("GET", "/readyz", nil).want(t, http.StatusOK).object(t); got["status"] != "ready" {
 			t.Errorf("/readyz: %v", got)
 		}
-		for _, req := range [][2]string{{"GET", "/nothing/here"}, {"GET", "/v1/case"}, {"GET", "/v2/cases"}, {"PATCH", "/v1/cases/x"}, {"GET", "/v1/cases/x/trips/0/more"}} {
+		for _, req := range [][2]string{{"GET", "/nothing/here"}, {"GET", "/v1/case"}, {"GET", "/v2/cases"}, {"GET", "/v1/cases/x/trips/0/more"}} {
 			p := e.do(req[0], req[1], nil).problem(t, http.StatusNotFound)
 			if p.Detail == "" {
 				t.Errorf("%s %s: a 404 without detail", req[0], req[1])
 			}
+		}
+		// A known route with the wrong method is 405, with Allow.
+		if r := e.do("PATCH", "/v1/cases/x", nil); r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != "GET, PUT, DELETE" {
+			t.Errorf("PATCH /v1/cases/x: %d, Allow %q; want 405 and GET, PUT, DELETE", r.Status, r.Header.Get("Allow"))
 		}
 		e.do("GET", "/v1/cases/c_nosuchcase", nil).problem(t, http.StatusNotFound)
 

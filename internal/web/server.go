@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -87,10 +88,34 @@ func (s *Server) Handler() http.Handler {
 		s.mux.Handle(pattern, s.handle(pattern, r.handler))
 	}
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, http.StatusNotFound, "not found", "no such route; see /v1/openapi.json", nil)
-	})
-	return http.NewCrossOriginProtection().Handler(s.mux)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, http.StatusForbidden, "forbidden", "cross-origin requests that change state are refused", nil)
+	}))
+	return cop.Handler(http.HandlerFunc(s.route))
+}
+
+// route dispatches to the mux, answering unknown routes and wrong methods
+// with problem details rather than the mux's plain text.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeProblem(w, r, http.StatusMethodNotAllowed, "method not allowed", "this route takes "+strings.Join(allow, ", "), nil)
+		return
+	}
+	writeProblem(w, r, http.StatusNotFound, "not found", "no such route; see /v1/openapi.json", nil)
 }
 
 // statusWriter remembers the status for logs and metrics.

@@ -24,7 +24,15 @@ CREATE TABLE case_segments (
 	PRIMARY KEY (case_id, from_day)
 );
 CREATE INDEX case_segments_list ON case_segments (org, state_rank, sort_day, case_id);
-CREATE INDEX case_segments_deadline ON case_segments (org, deadline);
+
+CREATE TABLE case_deadlines (
+	case_id TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+	org     TEXT NOT NULL,
+	day     INTEGER NOT NULL,
+	kind    TEXT NOT NULL,
+	PRIMARY KEY (case_id, day, kind)
+);
+CREATE INDEX case_deadlines_org_day ON case_deadlines (org, day);
 
 CREATE TABLE calendar_tokens (
 	id         TEXT PRIMARY KEY,
