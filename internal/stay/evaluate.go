@@ -33,8 +33,8 @@ type Evaluation struct {
 	// Since is the day the present overstay or pending application began
 	// (the first unlawful day, or the day after the authorised stay ended);
 	// zero in other states. Lists order by it: the oldest first.
-	Since        date.Date
-	OverstayDays int
+	Since            date.Date
+	OverstayDays     int
 	Window           WindowStatus // meaningful only when Window.Length > 0
 	Deadlines        []Deadline
 	PlannedViolation Violation // meaningful only when PlannedViolation.Date != 0
