@@ -37,9 +37,9 @@ type server struct {
 
 // startServer runs the binary on a free loopback port and waits for its
 // "listening" log line.
-func startServer(t *testing.T, bin, data string) *server {
+func startServer(t *testing.T, bin, data string, extra ...string) *server {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--log-format", "json")
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--log-format", "json"}, extra...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -317,9 +317,9 @@ func (s *Store) FindCase(ctx context.Context, org, id string) (*caseload.Case, e
 	c := &caseload.Case{}
 	var hist, sum string
 	var created, updated int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, org, reference, history, notes, summary, created_us, updated_us, version
-		FROM cases WHERE org = $1 AND id = $2`, org, id).
-		Scan(&c.ID, &c.Org, &c.Reference, &hist, &c.Notes, &sum, &created, &updated, &c.Version)
+	err := s.queryRow(ctx, `SELECT id, org, reference, history, notes, summary, created_us, updated_us, version
+		FROM cases WHERE org = $1 AND id = $2`, []any{org, id},
+		&c.ID, &c.Org, &c.Reference, &hist, &c.Notes, &sum, &created, &updated, &c.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, caseload.ErrNotFound
 	}
@@ -335,7 +335,7 @@ func (s *Store) FindCase(ctx context.Context, org, id string) (*caseload.Case, e
 		return nil, fmt.Errorf("sqlstore: case summary: %w", err)
 	}
 	c.Summary = caseload.Summary(sj)
-	rows, err := s.db.QueryContext(ctx, `SELECT from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind
+	rows, err := s.query(ctx, `SELECT from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind
 		FROM case_segments WHERE org = $1 AND case_id = $2 ORDER BY from_day`, org, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: case segments: %w", err)
@@ -358,7 +358,7 @@ func (s *Store) FindCase(ctx context.Context, org, id string) (*caseload.Case, e
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlstore: case segments: %w", err)
 	}
-	drows, err := s.db.QueryContext(ctx, `SELECT day, kind FROM case_deadlines WHERE org = $1 AND case_id = $2 ORDER BY day, kind`, org, id)
+	drows, err := s.query(ctx, `SELECT day, kind FROM case_deadlines WHERE org = $1 AND case_id = $2 ORDER BY day, kind`, org, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: case deadlines: %w", err)
 	}
@@ -502,7 +502,7 @@ func (s *Store) FindCases(ctx context.Context, org string, f caseload.Filter) ([
 		if rank == after.rank {
 			afterDay, afterID = after.day, after.id
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT s.case_id, c.reference, s.sort_day, s.authorized_until, s.deadline, s.deadline_kind, c.version
+		rows, err := s.query(ctx, `SELECT s.case_id, c.reference, s.sort_day, s.authorized_until, s.deadline, s.deadline_kind, c.version
 			FROM case_segments s JOIN cases c ON c.id = s.case_id
 			WHERE s.org = $1 AND s.state_rank = $2 AND s.sort_day >= $3 AND s.sort_day <= $4
 			  AND (s.sort_day > $5 OR (s.sort_day = $5 AND s.case_id > $6))
@@ -562,7 +562,7 @@ func (s *Store) RevokeCalendarToken(ctx context.Context, org, id string) error {
 // FindOrgByCalendarToken returns the org of a live token with this hash.
 func (s *Store) FindOrgByCalendarToken(ctx context.Context, hash []byte) (string, error) {
 	var org string
-	err := s.db.QueryRowContext(ctx, `SELECT org FROM calendar_tokens WHERE hash = $1 AND revoked = 0`, hash).Scan(&org)
+	err := s.queryRow(ctx, `SELECT org FROM calendar_tokens WHERE hash = $1 AND revoked = 0`, []any{hash}, &org)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", caseload.ErrNotFound
 	}
@@ -574,7 +574,7 @@ func (s *Store) FindOrgByCalendarToken(ctx context.Context, hash []byte) (string
 
 // Deadlines lists every case deadline of org on or after from.
 func (s *Store) Deadlines(ctx context.Context, org string, from date.Date) ([]caseload.CalendarEntry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT d.case_id, c.reference, d.kind, d.day
+	rows, err := s.query(ctx, `SELECT d.case_id, c.reference, d.kind, d.day
 		FROM case_deadlines d JOIN cases c ON c.id = d.case_id
 		WHERE d.org = $1 AND d.day >= $2
 		ORDER BY d.day, d.case_id, d.kind`, org, int64(from))
@@ -595,13 +595,23 @@ func (s *Store) Deadlines(ctx context.Context, org string, from date.Date) ([]ca
 	return out, rows.Err()
 }
 
+// inTx runs fn in a transaction. If the database goes away before the
+// commit, the transaction is rolled back by the server and is tried again;
+// a failure of the commit itself is returned, since the write may have
+// landed.
 func (s *Store) inTx(ctx context.Context, what string, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	var tx *sql.Tx
+	err := retry(ctx, func() error {
+		var err error
+		if tx, err = s.db.BeginTx(ctx, nil); err != nil {
+			return err
+		}
+		if err = fn(tx); err != nil {
+			tx.Rollback()
+		}
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("sqlstore: %s: %w", what, err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
 		var ae *caseload.Error
 		if errors.As(err, &ae) {
 			return err
@@ -612,6 +622,24 @@ func (s *Store) inTx(ctx context.Context, what string, fn func(*sql.Tx) error) e
 		return fmt.Errorf("sqlstore: %s: commit: %w", what, err)
 	}
 	return nil
+}
+
+// query runs a read, retrying while the database is away.
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	var rows *sql.Rows
+	err := retry(ctx, func() error {
+		var err error
+		rows, err = s.db.QueryContext(ctx, q, args...)
+		return err
+	})
+	return rows, err
+}
+
+// queryRow runs a one-row read, retrying while the database is away.
+func (s *Store) queryRow(ctx context.Context, q string, args []any, dest ...any) error {
+	return retry(ctx, func() error {
+		return s.db.QueryRowContext(ctx, q, args...).Scan(dest...)
+	})
 }
 
 // CreateCases stores many new cases in one transaction, with multi-row
@@ -669,3 +697,4 @@ func (s *Store) CreateCases(ctx context.Context, cs []*caseload.Case) error {
 		return s.insertSegmentsOf(ctx, tx, cs)
 	})
 }
+
