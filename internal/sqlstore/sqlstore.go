@@ -697,4 +697,3 @@ func (s *Store) CreateCases(ctx context.Context, cs []*caseload.Case) error {
 		return s.insertSegmentsOf(ctx, tx, cs)
 	})
 }
-
