@@ -227,89 +227,81 @@ func encode(c *caseload.Case) (hist, sum string, err error) {
 }
 
 func (s *Store) insertSegments(ctx context.Context, tx *sql.Tx, c *caseload.Case) error {
-	return s.insertSegmentsOf(ctx, tx, []*caseload.Case{c})
+	return s.insertTimelines(ctx, tx, []*caseload.Case{c})
 }
 
-// insertDeadlines stores the calendar deadlines of cs.
-func (s *Store) insertDeadlines(ctx context.Context, tx *sql.Tx, cs []*caseload.Case) error {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO case_deadlines (case_id, org, day, kind) VALUES ($1, $2, $3, $4)`)
-	if err != nil {
+// insertTimelines stores the segments and deadlines of cs.
+func (s *Store) insertTimelines(ctx context.Context, tx *sql.Tx, cs []*caseload.Case) error {
+	var segs, deadlines [][]any
+	for _, c := range cs {
+		for _, seg := range c.Segments {
+			segs = append(segs, []any{c.ID, c.Org, int64(seg.From), int64(seg.Until), stateRank(seg.State), int64(sortDay(seg)),
+				int64(seg.AuthorizedUntil), int64(seg.Deadline), seg.DeadlineKind})
+		}
+		for _, d := range c.Deadlines {
+			deadlines = append(deadlines, []any{c.ID, c.Org, int64(d.Date), d.Kind})
+		}
+	}
+	if err := s.insertRows(ctx, tx, "case_segments (case_id, org, from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind)", segs); err != nil {
 		return err
 	}
-	defer stmt.Close()
-	for _, c := range cs {
-		for _, d := range c.Deadlines {
-			if _, err := stmt.ExecContext(ctx, c.ID, c.Org, int64(d.Date), d.Kind); err != nil {
-				return err
-			}
-		}
+	return s.insertRows(ctx, tx, "case_deadlines (case_id, org, day, kind)", deadlines)
+}
+
+// insertRows inserts rows into table (written with its column list).
+// PostgreSQL takes them in multi-row statements, as few as its limit of
+// 65535 parameters allows. SQLite binds $N as named parameters, which makes
+// long statements slow to prepare, so there one prepared statement runs
+// once a row, which SQLite does fast inside a transaction.
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, table string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
 	}
-	return nil
-}
-
-const insertSegment = `INSERT INTO case_segments (case_id, org, from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`
-
-func segmentArgs(c *caseload.Case, seg caseload.Segment) []any {
-	return []any{c.ID, c.Org, int64(seg.From), int64(seg.Until), stateRank(seg.State), int64(sortDay(seg)),
-		int64(seg.AuthorizedUntil), int64(seg.Deadline), seg.DeadlineKind}
-}
-
-// insertSegmentsOf inserts the segments of cs. PostgreSQL takes them in
-// multi-row statements, as few as its parameter limit allows; SQLite binds
-// $N as named parameters, which makes long statements slow to prepare, so
-// there one prepared statement runs once a row.
-func (s *Store) insertSegmentsOf(ctx context.Context, tx *sql.Tx, cs []*caseload.Case) error {
-	if s.d.name == "sqlite" {
-		if err := s.insertDeadlines(ctx, tx, cs); err != nil {
-			return err
+	cols := len(rows[0])
+	tuple := func(b *strings.Builder, first int) {
+		b.WriteByte('(')
+		for i := range cols {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(b, "$%d", first+i+1)
 		}
-		stmt, err := tx.PrepareContext(ctx, insertSegment)
+		b.WriteByte(')')
+	}
+	if s.d.name == "sqlite" {
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " VALUES ")
+		tuple(&b, 0)
+		stmt, err := tx.PrepareContext(ctx, b.String())
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
-		for _, c := range cs {
-			for _, seg := range c.Segments {
-				if _, err := stmt.ExecContext(ctx, segmentArgs(c, seg)...); err != nil {
-					return err
-				}
+		for _, r := range rows {
+			if _, err := stmt.ExecContext(ctx, r...); err != nil {
+				return err
 			}
 		}
 		return nil
 	}
-	if err := s.insertDeadlines(ctx, tx, cs); err != nil {
-		return err
-	}
-	const maxRows = 3000 // 9 parameters a row, under SQLite's 32766 and PostgreSQL's 65535
-	var b strings.Builder
-	args := make([]any, 0, 9*64)
-	flush := func() error {
-		if len(args) == 0 {
-			return nil
-		}
-		_, err := tx.ExecContext(ctx, b.String(), args...)
-		b.Reset()
-		args = args[:0]
-		return err
-	}
-	for _, c := range cs {
-		for _, seg := range c.Segments {
-			if len(args) == 0 {
-				b.WriteString(`INSERT INTO case_segments (case_id, org, from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind) VALUES `)
-			} else {
+	perStmt := 60000 / cols
+	for lo := 0; lo < len(rows); lo += perStmt {
+		chunk := rows[lo:min(lo+perStmt, len(rows))]
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " VALUES ")
+		args := make([]any, 0, cols*len(chunk))
+		for i, r := range chunk {
+			if i > 0 {
 				b.WriteByte(',')
 			}
-			n := len(args)
-			fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
-			args = append(args, segmentArgs(c, seg)...)
-			if len(args) >= 9*maxRows {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
+			tuple(&b, len(args))
+			args = append(args, r...)
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
 		}
 	}
-	return flush()
+	return nil
 }
 
 // FindCase returns the case with id in org, or caseload.ErrNotFound.
@@ -642,58 +634,22 @@ func (s *Store) queryRow(ctx context.Context, q string, args []any, dest ...any)
 	})
 }
 
-// CreateCases stores many new cases in one transaction, with multi-row
-// inserts; it is how imports and `visaclock dev seed` load large caseloads.
+// CreateCases stores many new cases in one transaction; it is how imports
+// and `visaclock dev seed` load large caseloads.
 func (s *Store) CreateCases(ctx context.Context, cs []*caseload.Case) error {
-	const insertCase = `INSERT INTO cases (id, org, reference, history, notes, summary, created_us, updated_us, version) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`
-	caseArgs := func(c *caseload.Case) ([]any, error) {
-		c.Version = 1
-		hist, sum, err := encode(c)
-		if err != nil {
-			return nil, err
-		}
-		return []any{c.ID, c.Org, c.Reference, hist, c.Notes, sum, c.Created.UnixMicro(), c.Updated.UnixMicro(), c.Version}, nil
-	}
 	return s.inTx(ctx, "create cases", func(tx *sql.Tx) error {
-		if s.d.name == "sqlite" {
-			stmt, err := tx.PrepareContext(ctx, insertCase)
+		rows := make([][]any, 0, len(cs))
+		for _, c := range cs {
+			c.Version = 1
+			hist, sum, err := encode(c)
 			if err != nil {
 				return err
 			}
-			defer stmt.Close()
-			for _, c := range cs {
-				args, err := caseArgs(c)
-				if err != nil {
-					return err
-				}
-				if _, err := stmt.ExecContext(ctx, args...); err != nil {
-					return err
-				}
-			}
-			return s.insertSegmentsOf(ctx, tx, cs)
+			rows = append(rows, []any{c.ID, c.Org, c.Reference, hist, c.Notes, sum, c.Created.UnixMicro(), c.Updated.UnixMicro(), c.Version})
 		}
-		const perStmt = 500
-		for lo := 0; lo < len(cs); lo += perStmt {
-			batch := cs[lo:min(lo+perStmt, len(cs))]
-			var b strings.Builder
-			b.WriteString(`INSERT INTO cases (id, org, reference, history, notes, summary, created_us, updated_us, version) VALUES `)
-			args := make([]any, 0, 9*len(batch))
-			for i, c := range batch {
-				ca, err := caseArgs(c)
-				if err != nil {
-					return err
-				}
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				n := len(args)
-				fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
-				args = append(args, ca...)
-			}
-			if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-				return err
-			}
+		if err := s.insertRows(ctx, tx, "cases (id, org, reference, history, notes, summary, created_us, updated_us, version)", rows); err != nil {
+			return err
 		}
-		return s.insertSegmentsOf(ctx, tx, cs)
+		return s.insertTimelines(ctx, tx, cs)
 	})
 }
