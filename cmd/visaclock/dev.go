@@ -101,6 +101,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if genErr != nil {
 		return genErr
 	}
+	if err := st.Analyze(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "seeded %d cases into %s in %s\n", stored, st.Dialect(), time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -653,3 +653,15 @@ func (s *Store) CreateCases(ctx context.Context, cs []*caseload.Case) error {
 		return s.insertTimelines(ctx, tx, cs)
 	})
 }
+
+// Analyze refreshes the planner's statistics, as after a bulk load.
+func (s *Store) Analyze(ctx context.Context) error {
+	stmt := "ANALYZE"
+	if s.d.name == "sqlite" {
+		stmt = "PRAGMA optimize"
+	}
+	if _, err := s.db.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("sqlstore: analyze: %w", err)
+	}
+	return nil
+}
