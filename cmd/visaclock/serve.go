@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	_ "time/tzdata" // zone names work in a static binary on any machine
 
 	"visaclock/internal/caseload"
 	"visaclock/internal/sqlstore"
@@ -72,6 +73,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rulesDir := fs.String("rules", "", "also load the rule packs in `DIR`")
 	logFormat := fs.String("log-format", "text", "text or json")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	tz := fs.String("tz", "UTC", "the `ZONE` (IANA name) whose calendar day is \"today\" for lists and evaluations")
 	var sf storeFlags
 	sf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -84,6 +86,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	loc, err := time.LoadLocation(*tz)
+	if err != nil {
+		return usageError{fmt.Sprintf("--tz %q: not a time zone name such as Asia/Shanghai or UTC", *tz)}
+	}
 	reg, err := loadRules(*rulesDir)
 	if err != nil {
 		return err
@@ -94,7 +100,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer st.Close()
 	srv := &web.Server{
-		Service: &caseload.Service{Store: st, Lookup: reg.Lookup, Now: time.Now},
+		Service: &caseload.Service{Store: st, Lookup: reg.Lookup, Now: time.Now, Location: loc},
 		Packs:   reg,
 		Log:     log,
 	}

@@ -3,6 +3,7 @@ package caseload_test
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
@@ -96,4 +97,19 @@ func TestSegmentsMatchDailyEvaluation(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestTodayIsTheServicesZone(t *testing.T) {
+	// 2026-01-10 20:00 UTC is already 2026-01-11 in Shanghai.
+	now := func() time.Time { return time.Date(2026, 1, 10, 20, 0, 0, 0, time.UTC) }
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := (&caseload.Service{Now: now}).Today(); got != date.MustParse("2026-01-10") {
+		t.Errorf("UTC today = %s", got)
+	}
+	if got := (&caseload.Service{Now: now, Location: sh}).Today(); got != date.MustParse("2026-01-11") {
+		t.Errorf("Shanghai today = %s", got)
+	}
 }

@@ -20,14 +20,21 @@ type Service struct {
 	Store  Store
 	Lookup stay.Lookup
 	Now    func() time.Time
+	// Location is where "today" is decided: a deadline is due on a
+	// calendar day there. Nil means UTC.
+	Location *time.Location
 	// Horizon is how many days ahead segments are worked out; the state on
 	// later days is that of the last segment.
 	Horizon int
 }
 
-// Today is the service's current calendar date (UTC).
+// Today is the service's current calendar date in its Location.
 func (s *Service) Today() date.Date {
-	y, m, d := s.Now().UTC().Date()
+	loc := s.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	y, m, d := s.Now().In(loc).Date()
 	return date.MustOf(y, m, d)
 }
 
@@ -35,7 +42,7 @@ func (s *Service) horizon() int {
 	if s.Horizon > 0 {
 		return s.Horizon
 	}
-	return 3 * 366
+	return 10 * 366
 }
 
 // idEncoding is Crockford's base32 in lower case, whose alphabet is in
