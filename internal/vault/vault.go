@@ -34,7 +34,7 @@ type MasterKey struct {
 }
 
 // ParseMasterKey reads "ID:BASE64" (a key id from 1 to 255, a colon, and
-// 32 random bytes in standard base64), the form `visaclock keys new` prints.
+// 32 random bytes in standard base64), the form MasterKey.String writes.
 func ParseMasterKey(s string) (MasterKey, error) {
 	idText, b64, ok := strings.Cut(strings.TrimSpace(s), ":")
 	var id int
