@@ -106,15 +106,7 @@ func (c *Case) born() date.Date {
 // cumulative bar), leaving out days before the bar's count_from date and
 // days under its age limit.
 func (c *Case) accrued(b *rules.Bar, i int, first, end, asOf date.Date) int {
-	lo := date.Date(0)
-	if b.CountFrom != 0 {
-		lo = b.CountFrom
-	}
-	if b.ExcludeUnderAge > 0 {
-		if born := c.born(); born != 0 {
-			lo = max(lo, born.AddYears(b.ExcludeUnderAge, date.Clamp))
-		}
-	}
+	lo := c.countFrom(b)
 	count := func(first, end date.Date) int {
 		return max(0, end.Sub(max(first, lo))+1)
 	}
@@ -165,5 +157,20 @@ func (c *Case) barDeadlines(ev *Evaluation, i int, first date.Date, asOf date.Da
 	}
 	b := &o.Bars[best]
 	acc := c.accrued(b, i, first, asOf, asOf)
-	ev.Deadlines = append(ev.Deadlines, deadline(LeaveToAvoidBar, asOf.AddDays(b.MinDays-1-acc), &b.Rule))
+	// Days from here on count only from when the bar starts counting them
+	// (an 18th birthday, its count_from date).
+	from := max(asOf, c.countFrom(b)-1)
+	ev.Deadlines = append(ev.Deadlines, deadline(LeaveToAvoidBar, from.AddDays(b.MinDays-1-acc), &b.Rule))
+}
+
+// countFrom is the first day a bar counts: its count_from date or the
+// person's birthday at its age limit, whichever is later.
+func (c *Case) countFrom(b *rules.Bar) date.Date {
+	lo := b.CountFrom
+	if b.ExcludeUnderAge > 0 {
+		if born := c.born(); born != 0 {
+			lo = max(lo, born.AddYears(b.ExcludeUnderAge, date.Clamp))
+		}
+	}
+	return lo
 }

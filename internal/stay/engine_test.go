@@ -236,3 +236,78 @@ func TestExplainsRequestsOutsideTheLimits(t *testing.T) {
 		}
 	}
 }
+
+// Regressions found in review.
+func TestReviewRegressions(t *testing.T) {
+	schengen := &rules.Pack{ID: "sch", Jurisdiction: "S", Area: "Schengen", Source: "law",
+		Window: &rules.Window{Rule: testRule("w"), Length: 180, Limit: 90}}
+	uk := &rules.Pack{ID: "uk", Jurisdiction: "UK", Source: "law",
+		Stay: &rules.Stay{Rule: testRule("s"), Unit: rules.UnitMonths, Length: 6, EntryDayCounts: true, EndOfMonth: rules.EOM(date.Clamp)}}
+
+	t.Run("a late pending application leaves an on-time one's protection", func(t *testing.T) {
+		c := mustPrepare(t, &History{Grants: []Grant{{ID: "a", Rule: "us", AdmitUntil: d("2023-11-20")}},
+			Trips: []Trip{{Entry: d("2023-05-21")}},
+			Extensions: []Extension{
+				{Filed: d("2023-11-01"), Outcome: Pending},
+				{Filed: d("2024-01-10"), Outcome: Pending},
+			}}, usLike(rules.PerStay))
+		ev := c.Evaluate(d("2024-01-15"))
+		if ev.State != StatePending || ev.OverstayDays != 0 {
+			t.Errorf("got %s with %d overstay days, want pending with 0", ev.State, ev.OverstayDays)
+		}
+	})
+
+	t.Run("days under 18 push back the last day to leave before a bar", func(t *testing.T) {
+		c := mustPrepare(t, &History{Person: &Person{Born: d("2008-01-01")},
+			Grants: []Grant{{ID: "a", Rule: "us", AdmitUntil: d("2025-05-31")}},
+			Trips:  []Trip{{Entry: d("2025-01-10")}}}, usLike(rules.PerStay))
+		for _, on := range []string{"2025-07-01", "2025-07-02", "2026-02-01"} {
+			ev := c.Evaluate(d(on))
+			i := slices.IndexFunc(ev.Deadlines, func(dl Deadline) bool { return dl.Kind == LeaveToAvoidBar })
+			// Counting starts on the 18th birthday, 2026-01-01; the 180th
+			// counted day is 2026-06-29.
+			if i < 0 || ev.Deadlines[i].Date != d("2026-06-29") {
+				t.Errorf("on %s: deadlines %v, want leave_to_avoid_bar on 2026-06-29", on, ev.Deadlines)
+			}
+		}
+	})
+
+	t.Run("moving to another area on the exit day keeps that day in both", func(t *testing.T) {
+		c := mustPrepare(t, &History{Grants: []Grant{{ID: "s", Rule: "sch"}, {ID: "u", Rule: "uk"}},
+			Trips: []Trip{{Entry: d("2025-01-01"), Exit: d("2025-04-01"), Grant: "s"}, {Entry: d("2025-04-01"), Grant: "u"}}}, schengen, uk)
+		// 2025-04-01 is the 91st Schengen day: unlawful there (Art. 6(2): the exit day counts).
+		if ev := c.Evaluate(d("2025-04-10")); ev.OverstayDays != 1 {
+			t.Errorf("overstay days %d, want 1", ev.OverstayDays)
+		}
+	})
+}
+
+func TestPlanReviewRegressions(t *testing.T) {
+	sch := &rules.Pack{ID: "sch", Jurisdiction: "S", Source: "law",
+		Window: &rules.Window{Rule: testRule("w"), Length: 180, Limit: 90}}
+	lookup := func(id string) (*rules.Pack, bool) { return sch, id == "sch" }
+	t.Run("a grant not yet valid on a full window", func(t *testing.T) {
+		h := &History{Grants: []Grant{{ID: "v1", Rule: "sch"}, {ID: "v2", Rule: "sch", ValidFrom: d("2025-04-10")}},
+			Trips: []Trip{{Entry: d("2025-01-01"), Exit: d("2025-03-31"), Grant: "v1"}}}
+		pl, err := PlanEntry(h, lookup, d("2025-04-05"), "v2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 90 days used 01-01..03-31: a stay is possible again once 01-01
+		// leaves the window, on 06-30, for 90 days.
+		if pl.MaxStayDays != 0 || pl.EarliestEntry != d("2025-06-30") || pl.EarliestStayDays != 90 {
+			t.Errorf("plan = %v, want earliest 2025-06-30 for 90 days", pl)
+		}
+	})
+	t.Run("the default grant is the latest trip's, whatever the order", func(t *testing.T) {
+		h := &History{Grants: []Grant{{ID: "old", Rule: "sch", ValidUntil: d("2024-06-30")}, {ID: "new", Rule: "sch"}},
+			Trips: []Trip{{Entry: d("2024-10-01"), Exit: d("2024-10-05"), Grant: "new"}, {Entry: d("2024-01-01"), Exit: d("2024-01-05"), Grant: "old"}}}
+		pl, err := PlanEntry(h, lookup, d("2024-12-01"), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pl.Grant != "new" || pl.MaxStayDays == 0 {
+			t.Errorf("plan = %+v, want grant new", pl)
+		}
+	})
+}

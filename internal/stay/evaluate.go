@@ -174,6 +174,8 @@ func (c *Case) EvaluateInto(ev *Evaluation, asOf date.Date) {
 		gi = c.trips[subject].grant
 	case last >= 0:
 		gi = c.trips[last].grant
+	case len(c.trips) > 0:
+		gi = c.trips[0].grant // only planned trips: the first of them
 	}
 	p := c.grants[gi].pack
 	ev.Rule = p.ID

@@ -16,7 +16,7 @@ type stepJSON struct {
 	Rule     string `json:"rule"`
 	Citation string `json:"citation"`
 	Text     string `json:"text"`
-	Trip     *int   `json:"trip,omitempty"`
+	Trip     *int   `json:"trip"`
 }
 
 type windowJSON struct {
@@ -40,7 +40,7 @@ type violationJSON struct {
 	Trip       int       `json:"trip"`
 	Rule       string    `json:"rule"`
 	Citation   string    `json:"citation"`
-	WindowUsed *int      `json:"window_used,omitempty"`
+	WindowUsed *int      `json:"window_used"`
 }
 
 type consequenceJSON struct {

@@ -1,6 +1,7 @@
 package stay
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -73,8 +74,13 @@ func PlanEntry(h *History, lookup Lookup, enter date.Date, grant string) (*Plan,
 		switch {
 		case len(h.Grants) == 1:
 			grant = h.Grants[0].ID
-		case len(base.Trips) > 0 && base.Trips[len(base.Trips)-1].Grant != "":
-			grant = base.Trips[len(base.Trips)-1].Grant
+		case len(base.Trips) > 0:
+			// The grant of the latest trip before enter; trips may be
+			// listed in any order.
+			latest := slices.MaxFunc(base.Trips, func(a, b Trip) int { return cmp.Compare(a.Entry, b.Entry) })
+			if grant = latest.Grant; grant == "" {
+				return nil, fieldErr("grant", "required when there is more than one grant; accepted: %s", grantIDs(h))
+			}
 		default:
 			return nil, fieldErr("grant", "required when there is more than one grant; accepted: %s", grantIDs(h))
 		}
@@ -136,7 +142,8 @@ func planAt(base *History, lookup Lookup, enter date.Date, grant string, pl *Pla
 	}
 	if !ts.allowed {
 		if g.g.ValidFrom != 0 && enter < g.g.ValidFrom {
-			return planEarliest(base, lookup, g.g.ValidFrom, grant, pl)
+			// The grant's first day may still meet a full window.
+			return planEarliest(base, lookup, g.g.ValidFrom, grant, pl, true)
 		}
 		// Entries used up or validity over: no later date helps.
 		pl.Explanation = append(pl.Explanation, step(StepNoLaterEntry, ts.denyRule, -1))
@@ -154,15 +161,20 @@ func planAt(base *History, lookup Lookup, enter date.Date, grant string, pl *Pla
 				lo = m + 1
 			}
 		}
-		return planEarliest(base, lookup, lo, grant, pl)
+		return planEarliest(base, lookup, lo, grant, pl, false)
 	}
 	return nil
 }
 
-func planEarliest(base *History, lookup Lookup, e date.Date, grant string, pl *Plan) error {
+// planEarliest records in pl the first stay possible from e on; with
+// search, it looks further on from e as planAt does.
+func planEarliest(base *History, lookup Lookup, e date.Date, grant string, pl *Plan, search bool) error {
 	var at Plan
-	if err := planAt(base, lookup, e, grant, &at, false); err != nil {
+	if err := planAt(base, lookup, e, grant, &at, search); err != nil {
 		return err
+	}
+	if at.MaxStayDays == 0 && at.EarliestEntry != 0 {
+		e, at.MaxStayDays = at.EarliestEntry, at.EarliestStayDays
 	}
 	if at.MaxStayDays > 0 {
 		pl.EarliestEntry, pl.EarliestStayDays = e, at.MaxStayDays

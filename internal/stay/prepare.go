@@ -20,6 +20,13 @@ import (
 	"visaclock/internal/rules"
 )
 
+// maxDays and maxMonths bound the lengths a history may give: ten years,
+// far beyond any stay, and small enough that date arithmetic stays exact.
+const (
+	maxDays   = 3660
+	maxMonths = 120
+)
+
 // Lookup finds a rule pack by id.
 type Lookup func(id string) (*rules.Pack, bool)
 
@@ -129,8 +136,8 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 				}
 			case g.AdmitUntil != 0:
 				return nil, fieldErr(path+".admit_until", "not used by rule %s, whose stay is counted in %s", p.ID, s.Unit)
-			case g.StayDays < 0:
-				return nil, fieldErr(path+".stay_days", "must be positive")
+			case g.StayDays < 0 || g.StayDays > maxDays:
+				return nil, fieldErr(path+".stay_days", "%d is outside 1–%d", g.StayDays, maxDays)
 			case g.StayDays > 0:
 				if s.MaxLength > 0 && g.StayDays > s.MaxLength {
 					return nil, fieldErr(path+".stay_days", "%d exceeds the %d %s rule %s allows", g.StayDays, s.MaxLength, s.Unit, p.ID)
@@ -202,7 +209,10 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 			if t.Entry < prev.Exit {
 				return nil, fieldErr(fmt.Sprintf("trips[%d].entry", t.index), "%s overlaps trips[%d] (%s to %s); trips may share only an exit day with a same-day re-entry", t.Entry, prev.index, prev.Entry, prev.Exit)
 			}
-			prev.shared = t.Entry == prev.Exit
+			// Leaving and re-entering on one day counts that day once, under
+			// the entering trip; moving to another area on that day is a day
+			// in each.
+			prev.shared = t.Entry == prev.Exit && c.grants[prev.grant].area == c.grants[t.grant].area
 		}
 		entriesSeen[t.grant]++
 		t.entryNo = entriesSeen[t.grant]
@@ -284,8 +294,14 @@ func checkExtension(path string, e *Extension, p *rules.Pack) error {
 	if e.Filed == 0 {
 		return fieldErr(path+".filed", "required: the date the application was filed, YYYY-MM-DD")
 	}
-	if e.RequestedDays < 0 || e.RequestedMonths < 0 || e.GrantedDays < 0 || e.GrantedMonths < 0 {
-		return fieldErr(path, "lengths must be positive")
+	for _, l := range []struct {
+		name  string
+		v, hi int
+	}{{"requested_days", e.RequestedDays, maxDays}, {"requested_months", e.RequestedMonths, maxMonths},
+		{"granted_days", e.GrantedDays, maxDays}, {"granted_months", e.GrantedMonths, maxMonths}} {
+		if l.v < 0 || l.v > l.hi {
+			return fieldErr(path+"."+l.name, "%d is outside 1–%d", l.v, l.hi)
+		}
 	}
 	if e.RequestedDays != 0 && e.RequestedMonths != 0 {
 		return fieldErr(path+".requested_months", "give requested_days or requested_months, not both")

@@ -190,13 +190,17 @@ func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
 			s.D1, s.D2 = ext.Decided, ts.until
 			add(s)
 		default: // pending on asOf
+			// A timely application protects for its whole pendency; a later,
+			// late one neither adds to that protection nor takes it away.
+			if ts.pending < 0 || (timely && x.Pending != nil && !ts.protected) {
+				ts.pending = j
+			}
 			if timely && x.Pending != nil {
-				ts.protected, ts.pending = true, j
+				ts.protected = true
 				s := step(StepExtPending, x.Pending, t.index)
 				s.D1 = ext.Filed
 				add(s)
 			} else {
-				ts.protected, ts.pending = false, j
 				s := step(StepExtPendingUnprotected, &x.Rule, t.index)
 				s.D1 = ext.Filed
 				add(s)
