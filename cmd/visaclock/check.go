@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -87,6 +88,33 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	return nil
 }
 
+// maxLine is the longest history line check --batch reads.
+const maxLine = 16 << 20
+
+// readLine reads one line without its newline. A line longer than limit is
+// skipped to its end and reported as too long, so that one bad line does
+// not stop the batch.
+func readLine(br *bufio.Reader, limit int) (line []byte, tooLong bool, err error) {
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(line)+len(chunk) > limit {
+			tooLong = true
+			line = line[:0]
+		} else if !tooLong {
+			line = append(line, chunk...)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		return bytes.TrimRight(line, "\r\n"), tooLong, err
+	}
+}
+
+func errorLine(n int, path, msg string) []byte {
+	b, _ := json.Marshal(batchError{Line: n, Path: path, Error: msg})
+	return append(b, '\n')
+}
+
 // batchError is the line written for a history that could not be evaluated:
 // nothing is dropped silently.
 type batchError struct {
@@ -121,23 +149,39 @@ func checkBatch(ctx context.Context, in io.Reader, out io.Writer, reg *packs.Reg
 	go func() {
 		defer close(results)
 		defer close(jobs)
-		sc := bufio.NewScanner(in)
-		sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-		n := 0
-		for sc.Scan() {
-			n++
-			if len(sc.Bytes()) == 0 {
-				continue
+		br := bufio.NewReaderSize(in, 64*1024)
+		for n := 1; ; n++ {
+			line, tooLong, err := readLine(br, maxLine)
+			if err == io.EOF && len(line) == 0 && !tooLong {
+				readErr <- nil
+				return
+			}
+			if err != nil && err != io.EOF {
+				readErr <- err
+				return
 			}
 			if ctx.Err() != nil {
 				readErr <- ctx.Err()
 				return
 			}
-			j := job{n: n, line: append([]byte(nil), sc.Bytes()...), out: make(chan []byte, 1)}
-			results <- j.out
-			jobs <- j
+			j := job{n: n, line: line, out: make(chan []byte, 1)}
+			switch {
+			case tooLong:
+				j.out <- errorLine(n, "", fmt.Sprintf("the line is longer than %d bytes; one history per line", maxLine))
+				results <- j.out
+			case len(bytes.TrimSpace(line)) == 0:
+				// Kept as a line of its own, so output line N answers input line N.
+				j.out <- errorLine(n, "", "empty line; one history per line")
+				results <- j.out
+			default:
+				results <- j.out
+				jobs <- j
+			}
+			if err == io.EOF {
+				readErr <- nil
+				return
+			}
 		}
-		readErr <- sc.Err()
 	}()
 	w := bufio.NewWriterSize(out, 1<<16)
 	var werr error
@@ -160,19 +204,17 @@ func checkBatch(ctx context.Context, in io.Reader, out io.Writer, reg *packs.Reg
 func evalLine(n int, line []byte, reg *packs.Registry, asOf date.Date, ev *stay.Evaluation) []byte {
 	c, err := casefile.ParseJSON(line, reg.Lookup, asOf)
 	if err != nil {
-		be := batchError{Line: n, Error: err.Error()}
 		var de *document.Error
 		if errors.As(err, &de) {
-			be.Path, be.Error = de.Path, de.Msg
+			return errorLine(n, de.Path, de.Msg)
 		}
-		b, _ := json.Marshal(be)
-		return append(b, '\n')
+		return errorLine(n, "", err.Error())
 	}
 	c.EvaluateInto(ev, c.History.AsOf)
 	// Called directly: json.Marshal would re-scan the output to compact it.
 	b, err := ev.MarshalJSON()
 	if err != nil {
-		b, _ = json.Marshal(batchError{Line: n, Error: err.Error()})
+		return errorLine(n, "", err.Error())
 	}
 	return append(b, '\n')
 }

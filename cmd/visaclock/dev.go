@@ -160,9 +160,9 @@ func runBenchList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer st.Close()
 	today := (&caseload.Service{Now: time.Now}).Today()
 	filters := []caseload.Filter{
-		{DueWithin: 14, States: []stay.State{stay.StateOverstay, stay.StatePending}},
-		{DueWithin: 14},
-		{DueWithin: 30, States: []stay.State{stay.StateLawful}},
+		{Due: true, DueWithin: 14, States: []stay.State{stay.StateOverstay, stay.StatePending}},
+		{Due: true, DueWithin: 14},
+		{Due: true, DueWithin: 30, States: []stay.State{stay.StateLawful}},
 		{},
 	}
 	lat := make([]time.Duration, 0, *n)

@@ -18,9 +18,9 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		var ue usageError
+		// A status error is an answer (overstay, pending), already printed.
 		var se statusError
-		if !errors.As(err, &ue) && !errors.As(err, &se) {
+		if !errors.As(err, &se) {
 			fmt.Fprintln(os.Stderr, "visaclock:", err)
 		}
 		os.Exit(exitCode(err))

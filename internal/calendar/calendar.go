@@ -70,7 +70,7 @@ func (f *Feed) Write(w io.Writer) error {
 		}
 		next := ev.Date.AddDays(1)
 		if ev.Date < 1 || next.Year() > date.MaxYear {
-			return fmt.Errorf("calendar: event %q has no usable date (%d)", ev.UID, int32(ev.Date))
+			return fmt.Errorf("calendar: event %d has no usable date", i) // no UID: errors reach logs, which hold nothing of a case
 		}
 		alarm := ev.Summary
 		if alarm == "" {

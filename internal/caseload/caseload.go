@@ -78,8 +78,11 @@ type ListItem struct {
 
 // Filter selects a working list.
 type Filter struct {
-	On        date.Date    // the day the list is for
-	DueWithin int          // days from On; with a deadline in [On, On+DueWithin]. 0: no deadline filter
+	On date.Date // the day the list is for
+	// Due keeps only lawful and absent cases with a deadline in
+	// [On, On+DueWithin]; overstays and pending applications are always due.
+	Due       bool
+	DueWithin int
 	States    []stay.State // empty: all
 	Limit     int
 	Cursor    string // from the previous page; "" for the first

@@ -103,8 +103,19 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_us BIGINT NOT NULL)`); err != nil {
-		return nil, fmt.Errorf("sqlstore: migrate: %w", err)
+	// The bookkeeping table is created under the same lock as migrations:
+	// servers starting together on an empty PostgreSQL would otherwise race
+	// to create it.
+	if err := s.inTx(ctx, "migrate", func(tx *sql.Tx) error {
+		if s.d.lockStmt != "" {
+			if _, err := tx.ExecContext(ctx, s.d.lockStmt); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_us BIGINT NOT NULL)`)
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -413,7 +424,7 @@ func (s *Store) missingOrConflict(ctx context.Context, tx *sql.Tx, org, id strin
 // DeleteCase removes the case if it is at version (any version when 0).
 func (s *Store) DeleteCase(ctx context.Context, org, id string, version int64) error {
 	return s.inTx(ctx, "delete case", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE org = $1 AND id = $2 AND ($3 = 0 OR version = $3)`, org, id, version)
+		res, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE org = $1 AND id = $2 AND (CAST($3 AS BIGINT) = 0 OR version = CAST($3 AS BIGINT))`, org, id, version)
 		if err != nil {
 			return err
 		}
@@ -487,7 +498,7 @@ func (s *Store) FindCases(ctx context.Context, org string, f caseload.Filter) ([
 		switch {
 		case rank <= 1: // began on or before the day
 			hi = on
-		case f.DueWithin > 0:
+		case f.Due:
 			lo, hi = on, on+int64(f.DueWithin)
 		}
 		afterDay, afterID := lo-1, ""

@@ -117,11 +117,20 @@ func testStore(t *testing.T, open func(*testing.T) *Store) {
 		return h
 	}
 
-	t.Run("migrations apply once", func(t *testing.T) {
+	t.Run("migrations apply once, also when servers start together", func(t *testing.T) {
 		s := open(t)
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() { _, err := s.Migrate(ctx); errs <- err }()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Errorf("concurrent Migrate: %v", err)
+			}
+		}
 		applied, err := s.Migrate(ctx)
 		if err != nil || len(applied) != 0 {
-			t.Fatalf("second Migrate applied %v, %v; want nothing", applied, err)
+			t.Fatalf("another Migrate applied %v, %v; want nothing", applied, err)
 		}
 	})
 
@@ -204,6 +213,9 @@ func testStore(t *testing.T, open func(*testing.T) *Store) {
 		if err := svc.Store.DeleteCase(ctx, caseload.DefaultOrg, c.ID, 1); !errors.Is(err, caseload.ErrConflict) {
 			t.Errorf("delete at a stale version = %v, want conflict", err)
 		}
+		if err := svc.Store.DeleteCase(ctx, caseload.DefaultOrg, c.ID, 9_999_999_999); !errors.Is(err, caseload.ErrConflict) {
+			t.Errorf("delete at a version beyond 32 bits = %v, want conflict", err)
+		}
 		if err := svc.Store.DeleteCase(ctx, caseload.DefaultOrg, c.ID, 2); err != nil {
 			t.Fatal(err)
 		}
@@ -253,7 +265,7 @@ func testStore(t *testing.T, open func(*testing.T) *Store) {
 			return refs
 		}
 		on := func(s string) caseload.Filter {
-			return caseload.Filter{On: day(s), DueWithin: 14, States: []stay.State{stay.StateOverstay, stay.StatePending, stay.StateLawful}}
+			return caseload.Filter{On: day(s), Due: true, DueWithin: 14, States: []stay.State{stay.StateOverstay, stay.StatePending, stay.StateLawful}}
 		}
 		want := []string{"over:overstay", "pending:pending", "ends-jan-29:lawful"}
 		if got := list(on("2026-01-20")); !slices.Equal(got, want) {
@@ -270,6 +282,11 @@ func testStore(t *testing.T, open func(*testing.T) *Store) {
 		want = []string{"over:overstay", "ends-jan-29:overstay", "pending:pending", "ends-mar-31:lawful"}
 		if got := list(on("2026-03-25")); !slices.Equal(got, want) {
 			t.Errorf("on 2026-03-25: %v, want %v", got, want)
+		}
+		// Due within 0 days: only what falls due that very day.
+		due0 := caseload.Filter{On: day("2026-01-29"), Due: true, States: []stay.State{stay.StateLawful}}
+		if got := list(due0); !slices.Equal(got, []string{"ends-jan-29:lawful"}) {
+			t.Errorf("due within 0 days on 2026-01-29: %v", got)
 		}
 		// All states, no deadline filter.
 		all := list(caseload.Filter{On: day("2026-01-20")})

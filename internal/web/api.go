@@ -146,6 +146,8 @@ type caseJSON struct {
 	Created    time.Time        `json:"created"`
 	Updated    time.Time        `json:"updated"`
 	Evaluation *stay.Evaluation `json:"evaluation"`
+	// EvaluationError says why evaluation is null.
+	EvaluationError string `json:"evaluation_error,omitempty"`
 }
 
 // org is the organisation of the request: the default one until accounts
@@ -185,13 +187,17 @@ func noneMatch(r *http.Request, version int64) bool {
 }
 
 func (s *Server) writeCase(w http.ResponseWriter, status int, c *caseload.Case) error {
-	sc, err := stay.Prepare(&c.History, s.Packs.Lookup)
-	if err != nil {
-		return err
+	out := caseJSON{ID: c.ID, Reference: c.Reference, Notes: c.Notes, History: &c.History,
+		Version: c.Version, Created: c.Created, Updated: c.Updated}
+	// A case stays readable when it cannot be evaluated any more, as when a
+	// rule pack it uses is no longer loaded; the reason says why.
+	if sc, err := stay.Prepare(&c.History, s.Packs.Lookup); err != nil {
+		out.EvaluationError = "history." + err.Error()
+	} else {
+		out.Evaluation = sc.Evaluate(s.Service.Today())
 	}
 	w.Header().Set("ETag", etag(c.Version))
-	return writeJSON(w, status, caseJSON{ID: c.ID, Reference: c.Reference, Notes: c.Notes, History: &c.History,
-		Version: c.Version, Created: c.Created, Updated: c.Updated, Evaluation: sc.Evaluate(s.Service.Today())})
+	return writeJSON(w, status, out)
 }
 
 func decodeCase(r *http.Request) (*caseInput, error) {
@@ -412,7 +418,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 		if err != nil || n < 0 || n > 3660 {
 			return &caseload.Error{Code: caseload.EInvalid, Field: "due_within", Msg: fmt.Sprintf("%q is not a number of days such as 14d (0–3660)", v)}
 		}
-		f.DueWithin = n
+		f.Due, f.DueWithin = true, n
 	}
 	if v := q.Get("state"); v != "" {
 		for _, st := range strings.Split(v, ",") {
