@@ -4,11 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+
+	"visaclock/internal/caseload"
+	"visaclock/internal/packs"
 )
 
 func TestOperations(t *testing.T) {
@@ -189,4 +194,33 @@ func TestIsLoopback(t *testing.T) {
 			t.Errorf("IsLoopback(%q) = %v, want %v", tc.addr, got, tc.want)
 		}
 	}
+}
+
+// TestCaseReadableWithoutItsPack: a case whose rule pack is no longer
+// loaded (a --rules directory dropped at restart) is still served, with a
+// null evaluation and the reason, not a 500.
+func TestCaseReadableWithoutItsPack(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open opener) {
+		e := newEnv(t, open, nil)
+		created := e.do("POST", "/v1/cases", map[string]any{
+			"reference": "GONE-1",
+			"history":   map[string]any{"grants": []any{map[string]any{"id": "vf", "rule": "schengen-short-stay"}}, "trips": []any{map[string]any{"entry": "2026-01-05"}}},
+		}).want(t, http.StatusCreated).object(t)
+		id := created["id"].(string)
+		// The same store, served by a server that lacks every pack.
+		none := &packs.Registry{}
+		srv := &Server{Service: &caseload.Service{Store: e.Store, Lookup: none.Lookup, Now: e.Clock.Now}, Packs: none}
+		hs := httptest.NewServer(srv.Handler())
+		defer hs.Close()
+		res, err := http.Get(hs.URL + "/v1/cases/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var got map[string]any
+		json.NewDecoder(res.Body).Decode(&got)
+		if res.StatusCode != http.StatusOK || got["evaluation"] != nil || !strings.Contains(fmt.Sprint(got["evaluation_error"]), "schengen-short-stay") {
+			t.Errorf("GET a case without its pack: %d %v", res.StatusCode, got)
+		}
+	})
 }
