@@ -14,7 +14,7 @@ import (
 func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("plan", stderr)
 	asJSON := fs.Bool("json", false, "write JSON instead of text")
-	grant := fs.String("grant", "", "plan under the grant with `ID` (needed when the history has several)")
+	grant := fs.String("grant", "", "plan under the grant with `ID` (default: the only grant, or that of the latest trip before DATE)")
 	rulesDir := fs.String("rules", "", "also load the rule packs in `DIR`")
 	var enter date.Date
 	fs.Var(dateFlag{&enter}, "enter", "the planned date of entry, `DATE` (required)")

@@ -86,6 +86,20 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
 
+// elem names an element of a history's lists; its path is formatted only
+// when there is an error to report, so that valid histories cost nothing.
+type elem struct {
+	list string
+	i    int
+}
+
+func (e elem) f(field string) string {
+	if field == "" {
+		return fmt.Sprintf("%s[%d]", e.list, e.i)
+	}
+	return fmt.Sprintf("%s[%d].%s", e.list, e.i, field)
+}
+
 func fieldErr(path, format string, args ...any) error {
 	return &FieldError{Path: path, Msg: fmt.Sprintf(format, args...)}
 }
@@ -101,24 +115,24 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 	areaOf := map[string]int{}
 	for i := range h.Grants {
 		g := &h.Grants[i]
-		path := fmt.Sprintf("grants[%d]", i)
+		path := elem{"grants", i}
 		if strings.TrimSpace(g.ID) == "" {
-			return nil, fieldErr(path+".id", "required: a short label for this grant, such as \"visa1\"")
+			return nil, fieldErr(path.f("id"), "required: a short label for this grant, such as \"visa1\"")
 		}
 		if _, dup := byID[g.ID]; dup {
-			return nil, fieldErr(path+".id", "%q is used by another grant; ids must be unique", g.ID)
+			return nil, fieldErr(path.f("id"), "%q is used by another grant; ids must be unique", g.ID)
 		}
 		byID[g.ID] = i
 		if g.Rule == "" {
-			return nil, fieldErr(path+".rule", "required: a rule pack id (see 'visaclock rules list')")
+			return nil, fieldErr(path.f("rule"), "required: a rule pack id (see 'visaclock rules list')")
 		}
 		p, ok := lookup(g.Rule)
 		if !ok {
-			return nil, fieldErr(path+".rule", "unknown rule pack %q (see 'visaclock rules list')", g.Rule)
+			return nil, fieldErr(path.f("rule"), "unknown rule pack %q (see 'visaclock rules list')", g.Rule)
 		}
 		gi := grantInfo{g: g, pack: p, entries: rules.Multiple}
 		if g.ValidFrom != 0 && g.ValidUntil != 0 && g.ValidUntil < g.ValidFrom {
-			return nil, fieldErr(path+".valid_until", "%s is before valid_from %s", g.ValidUntil, g.ValidFrom)
+			return nil, fieldErr(path.f("valid_until"), "%s is before valid_from %s", g.ValidUntil, g.ValidFrom)
 		}
 		if g.Entries != 0 {
 			gi.entries = g.Entries
@@ -129,27 +143,27 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 			switch {
 			case s.Unit == rules.UnitAdmitUntil:
 				if g.AdmitUntil == 0 {
-					return nil, fieldErr(path+".admit_until", "required by rule %s: the admit-until date on the admission record", p.ID)
+					return nil, fieldErr(path.f("admit_until"), "required by rule %s: the admit-until date on the admission record", p.ID)
 				}
 				if g.StayDays != 0 {
-					return nil, fieldErr(path+".stay_days", "not used by rule %s, which takes admit_until", p.ID)
+					return nil, fieldErr(path.f("stay_days"), "not used by rule %s, which takes admit_until", p.ID)
 				}
 			case g.AdmitUntil != 0:
-				return nil, fieldErr(path+".admit_until", "not used by rule %s, whose stay is counted in %s", p.ID, s.Unit)
+				return nil, fieldErr(path.f("admit_until"), "not used by rule %s, whose stay is counted in %s", p.ID, s.Unit)
 			case g.StayDays < 0 || g.StayDays > maxDays:
-				return nil, fieldErr(path+".stay_days", "%d is outside 1–%d", g.StayDays, maxDays)
+				return nil, fieldErr(path.f("stay_days"), "%d is outside 1–%d", g.StayDays, maxDays)
 			case g.StayDays > 0:
 				if s.MaxLength > 0 && g.StayDays > s.MaxLength {
-					return nil, fieldErr(path+".stay_days", "%d exceeds the %d %s rule %s allows", g.StayDays, s.MaxLength, s.Unit, p.ID)
+					return nil, fieldErr(path.f("stay_days"), "%d exceeds the %d %s rule %s allows", g.StayDays, s.MaxLength, s.Unit, p.ID)
 				}
 				gi.stayLen = g.StayDays
 			case s.Length > 0:
 				gi.stayLen = s.Length
 			default:
-				return nil, fieldErr(path+".stay_days", "required by rule %s: the duration of stay stated on the visa, in %s", p.ID, s.Unit)
+				return nil, fieldErr(path.f("stay_days"), "required by rule %s: the duration of stay stated on the visa, in %s", p.ID, s.Unit)
 			}
 		} else if g.StayDays != 0 || g.AdmitUntil != 0 {
-			return nil, fieldErr(path, "rule %s has no per-entry stay; leave out stay_days and admit_until", p.ID)
+			return nil, fieldErr(path.f(""), "rule %s has no per-entry stay; leave out stay_days and admit_until", p.ID)
 		}
 		name := p.Area
 		if name == "" {
@@ -164,36 +178,36 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 		gi.area = ai
 		c.grants = append(c.grants, gi)
 	}
-	grantRef := func(path, id string) (int, error) {
+	grantRef := func(path elem, id string) (int, error) {
 		if id == "" {
 			if len(h.Grants) == 1 {
 				return 0, nil
 			}
-			return 0, fieldErr(path, "required when there is more than one grant; accepted: %s", grantIDs(h))
+			return 0, fieldErr(path.f("grant"), "required when there is more than one grant; accepted: %s", grantIDs(h))
 		}
 		i, ok := byID[id]
 		if !ok {
-			return 0, fieldErr(path, "no grant has id %q; accepted: %s", id, grantIDs(h))
+			return 0, fieldErr(path.f("grant"), "no grant has id %q; accepted: %s", id, grantIDs(h))
 		}
 		return i, nil
 	}
 
 	c.trips = make([]tripInfo, len(h.Trips))
 	for i, t := range h.Trips {
-		path := fmt.Sprintf("trips[%d]", i)
+		path := elem{"trips", i}
 		if t.Entry == 0 {
-			return nil, fieldErr(path+".entry", "required: the date of entry, YYYY-MM-DD")
+			return nil, fieldErr(path.f("entry"), "required: the date of entry, YYYY-MM-DD")
 		}
 		if t.Exit != 0 && t.Exit < t.Entry {
-			return nil, fieldErr(path+".exit", "%s is before the entry %s", t.Exit, t.Entry)
+			return nil, fieldErr(path.f("exit"), "%s is before the entry %s", t.Exit, t.Entry)
 		}
-		gi, err := grantRef(path+".grant", t.Grant)
+		gi, err := grantRef(path, t.Grant)
 		if err != nil {
 			return nil, err
 		}
 		p := c.grants[gi].pack
 		if !p.Effective.Contains(t.Entry) {
-			return nil, fieldErr(path+".entry", "%s is outside the period in which rule %s is in force (%s to %s)", t.Entry, p.ID, orOpen(p.Effective.From), orOpen(p.Effective.Until))
+			return nil, fieldErr(path.f("entry"), "%s is outside the period in which rule %s is in force (%s to %s)", t.Entry, p.ID, orOpen(p.Effective.From), orOpen(p.Effective.Until))
 		}
 		c.trips[i] = tripInfo{Trip: t, index: i, grant: gi}
 	}
@@ -241,8 +255,8 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 
 	for i := range h.Extensions {
 		e := &h.Extensions[i]
-		path := fmt.Sprintf("extensions[%d]", i)
-		gi, err := grantRef(path+".grant", e.Grant)
+		path := elem{"extensions", i}
+		gi, err := grantRef(path, e.Grant)
 		if err != nil {
 			return nil, err
 		}
@@ -258,9 +272,9 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 		}
 		if ti < 0 {
 			if entriesSeen[gi] == 0 {
-				return nil, fieldErr(path+".grant", "grant %q is never used by a trip; an extension must extend a stay", c.grants[gi].g.ID)
+				return nil, fieldErr(path.f("grant"), "grant %q is never used by a trip; an extension must extend a stay", c.grants[gi].g.ID)
 			}
-			return nil, fieldErr(path+".filed", "%s is not during any trip on grant %q; extensions are filed from inside the country", e.Filed, c.grants[gi].g.ID)
+			return nil, fieldErr(path.f("filed"), "%s is not during any trip on grant %q; extensions are filed from inside the country", e.Filed, c.grants[gi].g.ID)
 		}
 		c.exts = append(c.exts, extInfo{Extension: e, index: i, trip: ti})
 	}
@@ -287,12 +301,12 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 	return c, nil
 }
 
-func checkExtension(path string, e *Extension, p *rules.Pack) error {
+func checkExtension(path elem, e *Extension, p *rules.Pack) error {
 	if p.Extension == nil {
-		return fieldErr(path, "rule %s allows no extension of stay", p.ID)
+		return fieldErr(path.f(""), "rule %s allows no extension of stay", p.ID)
 	}
 	if e.Filed == 0 {
-		return fieldErr(path+".filed", "required: the date the application was filed, YYYY-MM-DD")
+		return fieldErr(path.f("filed"), "required: the date the application was filed, YYYY-MM-DD")
 	}
 	for _, l := range []struct {
 		name  string
@@ -300,28 +314,28 @@ func checkExtension(path string, e *Extension, p *rules.Pack) error {
 	}{{"requested_days", e.RequestedDays, maxDays}, {"requested_months", e.RequestedMonths, maxMonths},
 		{"granted_days", e.GrantedDays, maxDays}, {"granted_months", e.GrantedMonths, maxMonths}} {
 		if l.v < 0 || l.v > l.hi {
-			return fieldErr(path+"."+l.name, "%d is outside 1–%d", l.v, l.hi)
+			return fieldErr(path.f(l.name), "%d is outside 1–%d", l.v, l.hi)
 		}
 	}
 	if e.RequestedDays != 0 && e.RequestedMonths != 0 {
-		return fieldErr(path+".requested_months", "give requested_days or requested_months, not both")
+		return fieldErr(path.f("requested_months"), "give requested_days or requested_months, not both")
 	}
 	switch e.Outcome {
 	case "":
-		return fieldErr(path+".outcome", "required; accepted: pending, granted, refused")
+		return fieldErr(path.f("outcome"), "required; accepted: pending, granted, refused")
 	case Pending:
 		if e.Decided != 0 {
-			return fieldErr(path+".decided", "a pending application has no decision date; set outcome to granted or refused")
+			return fieldErr(path.f("decided"), "a pending application has no decision date; set outcome to granted or refused")
 		}
 		if e.GrantedDays != 0 || e.GrantedMonths != 0 || e.GrantedUntil != 0 {
-			return fieldErr(path+".outcome", "is pending, but a granted length is given")
+			return fieldErr(path.f("outcome"), "is pending, but a granted length is given")
 		}
 	case Granted, Refused:
 		if e.Decided == 0 {
-			return fieldErr(path+".decided", "required for a %s application: the date of the decision", e.Outcome)
+			return fieldErr(path.f("decided"), "required for a %s application: the date of the decision", e.Outcome)
 		}
 		if e.Decided < e.Filed {
-			return fieldErr(path+".decided", "%s is before filed %s", e.Decided, e.Filed)
+			return fieldErr(path.f("decided"), "%s is before filed %s", e.Decided, e.Filed)
 		}
 	}
 	n := 0
@@ -331,16 +345,16 @@ func checkExtension(path string, e *Extension, p *rules.Pack) error {
 		}
 	}
 	if e.Outcome == Granted && n != 1 {
-		return fieldErr(path+".granted_days", "a granted application needs exactly one of granted_days, granted_months, granted_until")
+		return fieldErr(path.f("granted_days"), "a granted application needs exactly one of granted_days, granted_months, granted_until")
 	}
 	if e.Outcome == Refused && n != 0 {
-		return fieldErr(path+".outcome", "is refused, but a granted length is given")
+		return fieldErr(path.f("outcome"), "is refused, but a granted length is given")
 	}
 	if e.RefusalReason != "" && e.Outcome != Refused {
-		return fieldErr(path+".refusal_reason", "only a refused application has a refusal reason")
+		return fieldErr(path.f("refusal_reason"), "only a refused application has a refusal reason")
 	}
 	if e.GrantedMonths != 0 && p.Extension.EndOfMonth == 0 {
-		return fieldErr(path+".granted_months", "rule %s states no end-of-month rule; give granted_until instead", p.ID)
+		return fieldErr(path.f("granted_months"), "rule %s states no end-of-month rule; give granted_until instead", p.ID)
 	}
 	return nil
 }
