@@ -1,7 +1,5 @@
 package web
 
-// BenchmarkEvaluateHandler measures POST /v1/evaluate in process, without
-// the network: decoding, evaluation and encoding of a six-trip history.
 
 import (
 	"net/http/httptest"
@@ -13,6 +11,8 @@ import (
 	"visaclock/internal/packs"
 )
 
+// BenchmarkEvaluateHandler measures POST /v1/evaluate in process, without
+// the network: decoding, evaluation and encoding of a six-trip history.
 func BenchmarkEvaluateHandler(b *testing.B) {
 	reg, err := packs.Embedded()
 	if err != nil {
