@@ -1,6 +1,5 @@
 package web
 
-
 import (
 	"net/http/httptest"
 	"strings"
