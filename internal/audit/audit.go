@@ -79,7 +79,9 @@ type Error struct {
 	Reason string
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("audit: chain broken at entry %d: %s", e.Seq, e.Reason) }
+func (e *Error) Error() string {
+	return fmt.Sprintf("audit: chain broken at entry %d: %s", e.Seq, e.Reason)
+}
 
 // Verify checks entries, given in order from the first of the chain (or
 // from an entry whose hash is trusted, with from set to it), and returns
