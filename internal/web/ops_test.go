@@ -224,3 +224,22 @@ func TestCaseReadableWithoutItsPack(t *testing.T) {
 		}
 	})
 }
+
+func TestSecurityHeaders(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open opener) {
+		e := newEnv(t, open, nil)
+		for _, path := range []string{"/healthz", "/v1/cases", "/v1/openapi.json", "/nowhere"} {
+			r := e.do("GET", path, nil)
+			for name, want := range map[string]string{
+				"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+				"X-Content-Type-Options":  "nosniff",
+				"Referrer-Policy":         "no-referrer",
+				"Cache-Control":           "no-store",
+			} {
+				if got := r.Header.Get(name); got != want {
+					t.Errorf("GET %s: %s = %q, want %q", path, name, got, want)
+				}
+			}
+		}
+	})
+}
