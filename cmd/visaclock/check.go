@@ -97,7 +97,14 @@ const maxLine = 16 << 20
 func readLine(br *bufio.Reader, limit int) (line []byte, tooLong bool, err error) {
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if len(line)+len(chunk) > limit {
+		content := len(chunk) // the line's own bytes, without its CR LF
+		if err == nil {
+			content--
+			if content > 0 && chunk[content-1] == '\r' {
+				content--
+			}
+		}
+		if len(line)+content > limit {
 			tooLong = true
 			line = line[:0]
 		} else if !tooLong {
@@ -120,7 +127,7 @@ func errorLine(n int, path, msg string) []byte {
 type batchError struct {
 	Line  int    `json:"line"`
 	Error string `json:"error"`
-	Path  string `json:"path,omitempty"`
+	Path  string `json:"path"`
 }
 
 // checkBatch evaluates JSON lines on every core, writing results in input

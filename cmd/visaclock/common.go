@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,6 +44,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return errHelp // the flag package has printed the help
+			}
 			return usageError{err.Error()}
 		}
 		rest := fs.Args()
@@ -85,6 +89,17 @@ func readInput(name string, stdin io.Reader) ([]byte, error) {
 func today() date.Date {
 	y, m, d := time.Now().Date()
 	return date.MustOf(y, m, d)
+}
+
+// errHelp ends a command that was asked for its help, successfully.
+var errHelp = errors.New("help")
+
+// noArgs refuses positional arguments for commands that take none.
+func noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q; this command takes only flags", fs.Name(), fs.Arg(0))}
+	}
+	return nil
 }
 
 func oneFile(fs *flag.FlagSet) (string, error) {

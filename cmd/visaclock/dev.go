@@ -30,6 +30,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	sf.opts.CacheMB = 512 // a bulk load touches the whole index
 	if *n < 1 {
 		return usageError{"dev seed: --n must be at least 1"}
@@ -151,6 +154,9 @@ func runBenchList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var sf storeFlags
 	sf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	st, err := sf.open(ctx)

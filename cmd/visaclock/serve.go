@@ -79,6 +79,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	if !web.IsLoopback(*addr) {
 		return usageError{fmt.Sprintf("--addr %s: visaclock serves only on a loopback address (such as 127.0.0.1:8080) until accounts exist; a list of visa holders must not be reachable by anyone on the network", *addr)}
 	}
@@ -144,6 +147,9 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var sf storeFlags
 	sf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	dsn := sf.db

@@ -113,3 +113,33 @@ func TestTodayIsTheServicesZone(t *testing.T) {
 		t.Errorf("Shanghai today = %s", got)
 	}
 }
+
+// TestLongTimelines: a history with many planned trips gives hundreds of
+// spans, all of which must be kept, or the list goes wrong years ahead.
+func TestLongTimelines(t *testing.T) {
+	reg, err := packs.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &stay.History{Grants: []stay.Grant{{ID: "vf", Rule: "schengen-short-stay"}}}
+	for i := range 150 {
+		e := date.MustParse("2027-01-01").AddDays(20 * i)
+		h.Trips = append(h.Trips, stay.Trip{Entry: e, Exit: e.AddDays(5)})
+	}
+	c, err := stay.Prepare(h, reg.Lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := date.MustParse("2026-11-26")
+	horizon := from.AddDays(10 * 366)
+	segs, _ := caseload.Timeline(c, from, horizon)
+	if len(segs) <= 200 {
+		t.Fatalf("%d spans; the history should need more than 200", len(segs))
+	}
+	for d := from; d <= horizon; d += 7 {
+		seg, _ := caseload.At(segs, d)
+		if ev := c.Evaluate(d); seg.State != ev.State || seg.AuthorizedUntil != ev.AuthorizedUntil {
+			t.Fatalf("on %s: span says %s until %s, evaluation %s until %s", d, seg.State, seg.AuthorizedUntil, ev.State, ev.AuthorizedUntil)
+		}
+	}
+}

@@ -6,9 +6,11 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"visaclock/internal/date"
 	"visaclock/internal/stay"
@@ -69,7 +71,7 @@ func (s *Service) Create(ctx context.Context, c *Case) error {
 	if c.Org == "" {
 		c.Org = DefaultOrg
 	}
-	now := s.Now().UTC()
+	now := s.Now().UTC().Truncate(time.Microsecond) // as stores keep it
 	c.ID = NewID("c_")
 	c.Created, c.Updated = now, now
 	if err := s.Evaluate(c); err != nil {
@@ -78,27 +80,46 @@ func (s *Service) Create(ctx context.Context, c *Case) error {
 	return s.Store.CreateCase(ctx, c)
 }
 
-// Update applies change to the case if it is still at version, then
-// re-evaluates and stores it. A stale version gives ErrConflict.
+// Update applies change to the case if it is still at version (any
+// version when 0), then re-evaluates and stores it. A stale version gives
+// ErrConflict.
 func (s *Service) Update(ctx context.Context, org, id string, version int64, change func(*Case) error) (*Case, error) {
-	c, err := s.Store.FindCase(ctx, org, id)
-	if err != nil {
-		return nil, err
+	var versions []int64
+	if version != 0 {
+		versions = []int64{version}
 	}
-	if version != 0 && c.Version != version {
-		return nil, ErrConflict
+	return s.UpdateMatching(ctx, org, id, versions, change)
+}
+
+// UpdateMatching is Update for a set of acceptable versions, as an HTTP
+// If-Match list gives; an empty set accepts any version ("*"), and then a
+// concurrent write is not a conflict: the change is applied again to the
+// newer case.
+func (s *Service) UpdateMatching(ctx context.Context, org, id string, versions []int64, change func(*Case) error) (*Case, error) {
+	for attempt := 0; ; attempt++ {
+		c, err := s.Store.FindCase(ctx, org, id)
+		if err != nil {
+			return nil, err
+		}
+		if len(versions) > 0 && !slices.Contains(versions, c.Version) {
+			return nil, ErrConflict
+		}
+		if err := change(c); err != nil {
+			return nil, err
+		}
+		c.Updated = s.Now().UTC().Truncate(time.Microsecond)
+		if err := s.Evaluate(c); err != nil {
+			return nil, err
+		}
+		err = s.Store.UpdateCase(ctx, c)
+		if errors.Is(err, ErrConflict) && len(versions) == 0 && attempt < 20 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
 	}
-	if err := change(c); err != nil {
-		return nil, err
-	}
-	c.Updated = s.Now().UTC()
-	if err := s.Evaluate(c); err != nil {
-		return nil, err
-	}
-	if err := s.Store.UpdateCase(ctx, c); err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // Evaluate validates c's history and fills its summary and segments from
@@ -107,8 +128,13 @@ func (s *Service) Evaluate(c *Case) error {
 	if strings.TrimSpace(c.Reference) == "" {
 		return Errorf(EInvalid, "reference", "required: a reference of your choosing (no name is needed)")
 	}
-	if len(c.Reference) > 200 {
-		return Errorf(EInvalid, "reference", "at most 200 characters")
+	if n := utf8.RuneCountInString(c.Reference); n > 200 {
+		return Errorf(EInvalid, "reference", "at most 200 characters, got %d", n)
+	}
+	for _, f := range []struct{ name, v string }{{"reference", c.Reference}, {"notes", c.Notes}} {
+		if err := checkText(f.v); err != "" {
+			return Errorf(EInvalid, f.name, "%s", err)
+		}
 	}
 	if c.History.AsOf != 0 {
 		return Errorf(EInvalid, "history.as_of", "a stored case is evaluated on the day it is read; leave as_of out")
@@ -194,7 +220,9 @@ func Timeline(c *stay.Case, from, horizon date.Date) ([]Segment, []Deadline) {
 			}
 			segs = append(segs, seg)
 		}
-		if next > horizon || next == date.Max || len(segs) > 200 {
+		// Each step moves to a later day, so within the horizon the loop ends;
+		// the guard only bounds a history with an event on every day.
+		if next > horizon || next == date.Max || len(segs) > 5000 {
 			break
 		}
 		t = next
@@ -217,4 +245,18 @@ func At(segs []Segment, d date.Date) (Segment, bool) {
 		}
 	}
 	return Segment{}, false
+}
+
+// checkText refuses text a database cannot keep as written: invalid UTF-8,
+// NUL, and control characters other than tab and newline.
+func checkText(s string) string {
+	if !utf8.ValidString(s) {
+		return "not valid UTF-8"
+	}
+	for _, r := range s {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+			return fmt.Sprintf("control character U+%04X is not accepted", r)
+		}
+	}
+	return ""
 }

@@ -221,8 +221,14 @@ func decode(n *yaml.Node, v reflect.Value, path string) error {
 		v.Set(s)
 		return nil
 	case reflect.String:
-		if n.Kind != yaml.ScalarNode {
-			return &Error{Path: path, Line: n.Line, Msg: "expected text, found " + kindName(n)}
+		// Only text is text: a JSON 5 or true, or an unquoted YAML 2019, is
+		// not taken for "5", "true" or "2019" without a word.
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+			msg := "expected text, found " + kindName(n)
+			if n.Kind == yaml.ScalarNode {
+				msg += "; write it in quotes if it is meant as text"
+			}
+			return &Error{Path: path, Line: n.Line, Msg: msg}
 		}
 		v.SetString(n.Value)
 		return nil

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -32,21 +33,29 @@ func transient(err error) bool {
 }
 
 // retry runs fn until it succeeds, fails for a reason other than a lost
-// database, or ctx ends, backing off from 25 ms to 1 s. A PostgreSQL
-// restart then costs the requests in flight at most, not those that come
-// while it restarts.
+// database, ctx ends, or 15 seconds have passed, backing off from 25 ms to
+// 1 s. A PostgreSQL restart then costs the requests in flight at most, not
+// those that come while it restarts; a database that stays away is
+// reported, as a timeout when ctx ran out.
 func retry(ctx context.Context, fn func() error) error {
 	wait := 25 * time.Millisecond
+	giveUp := time.Now().Add(maxRetry)
 	for {
 		err := fn()
 		if !transient(err) {
 			return err
 		}
+		if time.Now().Add(wait).After(giveUp) {
+			return fmt.Errorf("the database did not come back within %s: %w", maxRetry, err)
+		}
 		select {
 		case <-ctx.Done():
-			return err
+			return fmt.Errorf("%w: %w", ctx.Err(), err)
 		case <-time.After(wait):
 		}
 		wait = min(2*wait, time.Second)
 	}
 }
+
+// maxRetry bounds how long work waits for a database that went away.
+const maxRetry = 15 * time.Second

@@ -1,6 +1,7 @@
 package stay
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -310,4 +311,21 @@ func TestPlanReviewRegressions(t *testing.T) {
 			t.Errorf("plan = %+v, want grant new", pl)
 		}
 	})
+}
+
+// TestTripOrderDoesNotMatter: the same trips in any order give the same
+// answer, ties on the entry day included.
+func TestTripOrderDoesNotMatter(t *testing.T) {
+	p := &rules.Pack{ID: "sch", Jurisdiction: "S", Source: "law", Window: &rules.Window{Rule: testRule("w"), Length: 180, Limit: 90}}
+	a := []Trip{{Entry: d("2026-10-05"), Exit: d("2026-10-05")}, {Entry: d("2026-10-05"), Exit: d("2026-10-10")}}
+	b := []Trip{a[1], a[0]}
+	var got []string
+	for _, trips := range [][]Trip{a, b} {
+		c := mustPrepare(t, &History{Grants: []Grant{{ID: "g", Rule: "sch"}}, Trips: trips}, p)
+		ev := c.Evaluate(d("2026-10-20"))
+		got = append(got, fmt.Sprintf("%s %d", ev.State, ev.Window.Used))
+	}
+	if got[0] != got[1] || got[0] != "absent 6" {
+		t.Errorf("answers %q, want both \"absent 6\"", got)
+	}
 }

@@ -117,7 +117,7 @@ func planAt(base *History, lookup Lookup, enter date.Date, grant string, pl *Pla
 	p := g.pack
 	pl.Rule = p.ID
 	if p.Stay != nil && p.Stay.Unit == rules.UnitAdmitUntil && g.g.AdmitUntil < enter {
-		return fieldErr("grant", "rule %s takes the admit-until date of each admission; give grant %q the admit_until of the planned admission (it is %s, before %s)", p.ID, g.g.ID, g.g.AdmitUntil, enter)
+		return fieldErr(fmt.Sprintf("grants[%d].admit_until", t.grant), "rule %s takes the admit-until date of each admission; for a plan, give grant %q the admit_until of the planned admission (it is %s, before the entry on %s)", p.ID, g.g.ID, g.g.AdmitUntil, enter)
 	}
 	var ts tripStay
 	c.stayOf(i, enter, &ts, &pl.Explanation)

@@ -211,7 +211,17 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 		}
 		c.trips[i] = tripInfo{Trip: t, index: i, grant: gi}
 	}
-	slices.SortStableFunc(c.trips, func(a, b tripInfo) int { return cmp.Compare(a.Entry, b.Entry) })
+	// By entry, then by exit (an open trip last), so that the order trips are
+	// given in never changes the answer.
+	exitKey := func(t tripInfo) date.Date {
+		if t.Exit == 0 {
+			return maxDate
+		}
+		return t.Exit
+	}
+	slices.SortStableFunc(c.trips, func(a, b tripInfo) int {
+		return cmp.Or(cmp.Compare(a.Entry, b.Entry), cmp.Compare(exitKey(a), exitKey(b)))
+	})
 	entriesSeen := make([]int, len(c.grants))
 	for i := range c.trips {
 		t := &c.trips[i]

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -156,34 +157,30 @@ func org(r *http.Request) string { return caseload.DefaultOrg }
 
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
-// ifMatch returns the version a write is conditional on: the ETag in
-// If-Match, compared strongly (RFC 9110 13.1.1), or 0 for "*" (any
-// version). Writes must send one, so that no update is lost.
-func ifMatch(r *http.Request) (int64, error) {
+// ifMatch returns the versions a write is conditional on: the ETags listed
+// in If-Match, compared strongly (RFC 9110 13.1.1), or none for "*" (any
+// current version). Writes must send it, so that no update is lost.
+func ifMatch(r *http.Request) ([]int64, error) {
 	v := strings.TrimSpace(r.Header.Get("If-Match"))
 	if v == "" {
-		return 0, errStatus(http.StatusPreconditionRequired, "precondition required", "If-Match", "send If-Match with the ETag of the case you are changing")
+		return nil, errStatus(http.StatusPreconditionRequired, "precondition required", "If-Match", "send If-Match with the ETag of the case you are changing")
 	}
 	if v == "*" {
-		return 0, nil
+		return nil, nil
 	}
-	n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(v, `"`), `"`), 10, 64)
-	if err != nil || n < 1 || !strings.HasPrefix(v, `"`) {
-		return 0, errStatus(http.StatusPreconditionFailed, "precondition failed", "If-Match", "not a current strong ETag of this case")
-	}
-	return n, nil
-}
-
-// noneMatch reports whether If-None-Match names the current ETag; the
-// comparison is weak (RFC 9110 13.1.2), and "*" matches any.
-func noneMatch(r *http.Request, version int64) bool {
-	for _, tag := range strings.Split(r.Header.Get("If-None-Match"), ",") {
-		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
-		if tag == "*" || tag == etag(version) {
-			return true
+	var versions []int64
+	for _, tag := range strings.Split(v, ",") {
+		tag = strings.TrimSpace(tag)
+		n, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(tag, `"`), `"`), 10, 63)
+		if err != nil || n < 1 || len(tag) < 3 || tag[0] != '"' || tag[len(tag)-1] != '"' {
+			continue // weak or foreign tags never match strongly
 		}
+		versions = append(versions, int64(n))
 	}
-	return false
+	if len(versions) == 0 {
+		return nil, errStatus(http.StatusPreconditionFailed, "precondition failed", "If-Match", "not a current strong ETag of this case")
+	}
+	return versions, nil
 }
 
 func (s *Server) writeCase(w http.ResponseWriter, status int, c *caseload.Case) error {
@@ -225,21 +222,46 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	return s.writeCase(w, http.StatusCreated, c)
 }
 
+// caseID returns the {id} of the request, or a 404 for text that is no id
+// this server gives out (ids are "c_" and lower-case base32), before it
+// reaches a database.
+func caseID(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if !validID(id, "c_") {
+		return "", caseload.ErrNotFound
+	}
+	return id, nil
+}
+
+func validID(id, prefix string) bool {
+	rest, ok := strings.CutPrefix(id, prefix)
+	if !ok || len(rest) == 0 || len(rest) > 64 {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		if c := rest[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.Service.Store.FindCase(r.Context(), org(r), r.PathValue("id"))
+	id, err := caseID(r)
 	if err != nil {
 		return err
 	}
-	if noneMatch(r, c.Version) {
-		w.Header().Set("ETag", etag(c.Version))
-		w.WriteHeader(http.StatusNotModified)
-		return nil
+	c, err := s.Service.Store.FindCase(r.Context(), org(r), id)
+	if err != nil {
+		return err
 	}
+	// No 304 for If-None-Match: the ETag is the case's version, for If-Match,
+	// while the answer carries today's evaluation, which changes daily.
 	return s.writeCase(w, http.StatusOK, c)
 }
 
 func (s *Server) putCase(w http.ResponseWriter, r *http.Request) error {
-	version, err := ifMatch(r)
+	versions, err := ifMatch(r)
 	if err != nil {
 		return err
 	}
@@ -247,7 +269,11 @@ func (s *Server) putCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.Service.Update(r.Context(), org(r), r.PathValue("id"), version, func(c *caseload.Case) error {
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.Service.UpdateMatching(r.Context(), org(r), id, versions, func(c *caseload.Case) error {
 		c.Reference, c.Notes, c.History = in.Reference, in.Notes, in.History
 		return nil
 	})
@@ -258,11 +284,27 @@ func (s *Server) putCase(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteCase(w http.ResponseWriter, r *http.Request) error {
-	version, err := ifMatch(r)
+	versions, err := ifMatch(r)
 	if err != nil {
 		return err
 	}
-	if err := s.Service.Store.DeleteCase(r.Context(), org(r), r.PathValue("id"), version); err != nil {
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	version := int64(0)
+	if len(versions) > 0 {
+		// Delete the version listed that is current, if any is.
+		c, err := s.Service.Store.FindCase(r.Context(), org(r), id)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(versions, c.Version) {
+			return caseload.ErrConflict
+		}
+		version = c.Version
+	}
+	if err := s.Service.Store.DeleteCase(r.Context(), org(r), id, version); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -318,8 +360,9 @@ func partOf(r *http.Request) (part, error) {
 }
 
 func index(r *http.Request, p part, h *stay.History) (int, error) {
-	n, err := strconv.Atoi(r.PathValue("n"))
-	if err != nil || n < 0 || n >= p.len(h) {
+	v := r.PathValue("n")
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n >= p.len(h) || v != strconv.Itoa(n) {
 		return 0, errStatus(http.StatusNotFound, "not found", "", "no %s at position %s", p.name, r.PathValue("n"))
 	}
 	return n, nil
@@ -331,7 +374,7 @@ func (s *Server) changePart(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(r)
+	versions, err := ifMatch(r)
 	if err != nil {
 		return err
 	}
@@ -339,7 +382,11 @@ func (s *Server) changePart(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	c, err := s.Service.Update(r.Context(), org(r), r.PathValue("id"), version, func(c *caseload.Case) error {
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.Service.UpdateMatching(r.Context(), org(r), id, versions, func(c *caseload.Case) error {
 		return change(p, &c.History, body)
 	})
 	if err != nil {
@@ -414,8 +461,9 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 		f.On = d
 	}
 	if v := q.Get("due_within"); v != "" {
-		n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
-		if err != nil || n < 0 || n > 3660 {
+		digits := strings.TrimSuffix(v, "d")
+		n, err := strconv.Atoi(digits)
+		if err != nil || n < 0 || n > 3660 || digits != strconv.Itoa(n) {
 			return &caseload.Error{Code: caseload.EInvalid, Field: "due_within", Msg: fmt.Sprintf("%q is not a number of days such as 14d (0–3660)", v)}
 		}
 		f.Due, f.DueWithin = true, n
@@ -466,6 +514,9 @@ func (s *Server) createCalendarToken(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) revokeCalendarToken(w http.ResponseWriter, r *http.Request) error {
+	if !validID(r.PathValue("id"), "cal_") {
+		return errStatus(http.StatusNotFound, "not found", "", "no such calendar token")
+	}
 	if err := s.Service.Store.RevokeCalendarToken(r.Context(), org(r), r.PathValue("id")); err != nil {
 		return err
 	}

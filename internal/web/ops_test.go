@@ -243,3 +243,53 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	})
 }
+
+// TestSecondReviewRegressions: inputs a database cannot take are refused
+// before they reach it, on both stores, and If-Match takes lists and "*".
+func TestSecondReviewRegressions(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open opener) {
+		e := newEnv(t, open, nil)
+		hist := map[string]any{"grants": []any{map[string]any{"id": "vf", "rule": "schengen-short-stay"}}, "trips": []any{map[string]any{"entry": "2026-01-05"}}}
+		for _, path := range []string{"/v1/cases/%ff", "/v1/cases/c_a%00b", "/v1/cases/../x"} {
+			if r := e.do("GET", path, nil); r.Status != http.StatusNotFound {
+				t.Errorf("GET %s: %d, want 404", path, r.Status)
+			}
+		}
+		e.do("DELETE", "/v1/calendar-tokens/a%00b", nil).problem(t, http.StatusNotFound)
+		for _, c := range []string{"MjoxOgA", "MjoxOv8"} { // "2:1:\x00", "2:1:\xff"
+			e.do("GET", "/v1/cases?cursor="+c, nil).problem(t, http.StatusUnprocessableEntity).field(t, "cursor")
+		}
+		e.do("POST", "/v1/cases", map[string]any{"reference": "a\x00b", "history": hist}).problem(t, http.StatusUnprocessableEntity).field(t, "reference")
+		e.do("POST", "/v1/cases", map[string]any{"reference": "ok", "notes": "a\x00b", "history": hist}).problem(t, http.StatusUnprocessableEntity).field(t, "notes")
+		long := strings.Repeat("名", 200) // 200 characters, 600 bytes
+		e.do("POST", "/v1/cases", map[string]any{"reference": long, "history": hist}).want(t, http.StatusCreated)
+
+		created := e.do("POST", "/v1/cases", map[string]any{"reference": "IM-1", "history": hist}).want(t, http.StatusCreated).object(t)
+		path := "/v1/cases/" + created["id"].(string)
+		body := map[string]any{"reference": "IM-1", "notes": "x", "history": hist}
+		e.do("PUT", path, body, "If-Match", `"7", "1"`).want(t, http.StatusOK) // a list: one matches
+		e.do("PUT", path, body, "If-Match", `W/"2"`).problem(t, http.StatusPreconditionFailed)
+		// "*" matches any current version: concurrent writers all succeed.
+		var wg sync.WaitGroup
+		codes := make(chan int, 8)
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				day := fmt.Sprintf("2025-06-%02d", 1+2*i) // before the open trip, apart from each other
+				codes <- e.do("POST", path+"/trips", map[string]any{"entry": day, "exit": day}, "If-Match", "*").Status
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		for c := range codes {
+			if c != http.StatusCreated {
+				t.Errorf(`If-Match: * gave %d, want 201`, c)
+			}
+		}
+		got := e.do("GET", path, nil).want(t, http.StatusOK).object(t)
+		if n := len(got["history"].(map[string]any)["trips"].([]any)); n != 9 {
+			t.Errorf("%d trips after 8 appends with If-Match: *, want 9: no update may be lost", n)
+		}
+	})
+}

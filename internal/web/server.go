@@ -90,21 +90,25 @@ func (s *Server) Handler() http.Handler {
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.requests.WithLabelValues("cross-origin", "403").Inc()
 		writeProblem(w, r, http.StatusForbidden, "forbidden", "cross-origin requests that change state are refused", nil)
 	}))
-	return cop.Handler(http.HandlerFunc(s.route))
+	next := cop.Handler(http.HandlerFunc(s.route))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// An API of case data: nothing to frame, run or sniff, nothing to
+		// send on in a Referer, and nothing for a shared cache to keep.
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // route dispatches to the mux, answering unknown routes and wrong methods
 // with problem details rather than the mux's plain text.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
-	// An API of case data: nothing to frame, run or sniff, nothing to send
-	// on in a Referer, and nothing for a shared cache to keep.
-	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
 	if _, pattern := s.mux.Handler(r); pattern != "" {
 		s.mux.ServeHTTP(w, r)
 		return
