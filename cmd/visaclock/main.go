@@ -39,11 +39,13 @@ Usage:
   visaclock rules list [--rules DIR]
   visaclock rules show [--rules DIR] ID
   visaclock rules validate FILE...
-  visaclock serve [--addr 127.0.0.1:8080] [--db URL|FILE] [--data DIR] [--rules DIR]
+  visaclock serve [--addr 127.0.0.1:8080] [--db URL|FILE] [--data DIR] [--rules DIR] [--tz ZONE]
   visaclock migrate [--db URL|FILE] [--data DIR]
   visaclock dev seed --n N [--db URL|FILE] [--data DIR]
+  visaclock dev bench-list [--n N] [--db URL|FILE] [--data DIR]
 
-FILE is a stay history in YAML or JSON (docs/history-format.md).
+FILE is a stay history in YAML or JSON (docs/history-format.md); flags may
+come before or after it. The server's API is in docs/api.md.
 Dates are YYYY-MM-DD. Exit status: 0 lawful or absent, 1 error, 2 usage,
 3 overstay, 4 pending.
 `
