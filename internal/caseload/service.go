@@ -66,6 +66,22 @@ func NewID(prefix string) string {
 	return prefix + idEncoding.EncodeToString(b[:])
 }
 
+// ValidID reports whether id could be one NewID(prefix) made: the prefix,
+// then lower-case base32. Text that is not is refused before it reaches a
+// database, which may not store every byte.
+func ValidID(id, prefix string) bool {
+	rest, ok := strings.CutPrefix(id, prefix)
+	if !ok || len(rest) == 0 || len(rest) > 64 {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		if c := rest[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
 // Create validates, evaluates and stores a new case.
 func (s *Service) Create(ctx context.Context, c *Case) error {
 	if c.Org == "" {

@@ -463,27 +463,12 @@ func parseCursor(s string) (cursor, error) {
 		if len(parts) == 3 {
 			r, err1 := strconv.Atoi(parts[0])
 			d, err2 := strconv.ParseInt(parts[1], 10, 64)
-			if err1 == nil && err2 == nil && r >= 0 && r < len(rankState) && idText(parts[2]) {
+			if err1 == nil && err2 == nil && r >= 0 && r < len(rankState) && caseload.ValidID(parts[2], "c_") {
 				return cursor{r, d, parts[2]}, nil
 			}
 		}
 	}
 	return cursor{}, caseload.Errorf(caseload.EInvalid, "cursor", "not a cursor this server gave out; start again without one")
-}
-
-// idText reports whether s could be a case id: "c_" and lower-case
-// base32, nothing a database could choke on.
-func idText(s string) bool {
-	rest, ok := strings.CutPrefix(s, "c_")
-	if !ok || len(rest) == 0 || len(rest) > 64 {
-		return false
-	}
-	for i := 0; i < len(rest); i++ {
-		if c := rest[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z') {
-			return false
-		}
-	}
-	return true
 }
 
 // FindCases returns a page of the working list for f.On: the cases whose

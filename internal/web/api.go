@@ -227,23 +227,10 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 // reaches a database.
 func caseID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
-	if !validID(id, "c_") {
+	if !caseload.ValidID(id, "c_") {
 		return "", caseload.ErrNotFound
 	}
 	return id, nil
-}
-
-func validID(id, prefix string) bool {
-	rest, ok := strings.CutPrefix(id, prefix)
-	if !ok || len(rest) == 0 || len(rest) > 64 {
-		return false
-	}
-	for i := 0; i < len(rest); i++ {
-		if c := rest[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z') {
-			return false
-		}
-	}
-	return true
 }
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
@@ -514,7 +501,7 @@ func (s *Server) createCalendarToken(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) revokeCalendarToken(w http.ResponseWriter, r *http.Request) error {
-	if !validID(r.PathValue("id"), "cal_") {
+	if !caseload.ValidID(r.PathValue("id"), "cal_") {
 		return errStatus(http.StatusNotFound, "not found", "", "no such calendar token")
 	}
 	if err := s.Service.Store.RevokeCalendarToken(r.Context(), org(r), r.PathValue("id")); err != nil {
