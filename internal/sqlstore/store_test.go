@@ -1,13 +1,8 @@
-package sqlstore
+package sqlstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -15,73 +10,13 @@ import (
 	"visaclock/internal/caseload"
 	"visaclock/internal/date"
 	"visaclock/internal/packs"
+	"visaclock/internal/sqlstore"
+	"visaclock/internal/sqlstore/sqlstoretest"
 	"visaclock/internal/stay"
 )
 
-// openSQLite opens a store on a fresh SQLite file.
-func openSQLite(t *testing.T) *Store {
-	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "visaclock.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// postgresURL is the server the PostgreSQL tests use.
-func postgresURL() string {
-	if u := os.Getenv("VISACLOCK_TEST_POSTGRES_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
-
-// openPostgres opens a store in a schema of its own on the test server. It
-// skips when no server answers, except under CI=true, where it fails.
-func openPostgres(t *testing.T) *Store {
-	t.Helper()
-	ctx := context.Background()
-	admin, err := Open(postgresURL())
-	if err == nil {
-		err = admin.Ping(ctx)
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL at %s: %v (CI must start it)", postgresURL(), err)
-		}
-		t.Skipf("no PostgreSQL at %s (%v); set VISACLOCK_TEST_POSTGRES_URL or start one to run these tests", postgresURL(), err)
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "vc_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.db.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	})
-	u, err := url.Parse(postgresURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	s, err := Open(u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func openSQLite(t *testing.T) *sqlstore.Store   { return sqlstoretest.SQLite(t) }
+func openPostgres(t *testing.T) *sqlstore.Store { return sqlstoretest.Postgres(t, "vc_test_") }
 
 func TestSQLite(t *testing.T)   { testStore(t, openSQLite) }
 func TestPostgres(t *testing.T) { testStore(t, openPostgres) }
@@ -99,7 +34,7 @@ func at(s string) time.Time {
 }
 
 // testStore is the conformance suite every caseload.Store must pass.
-func testStore(t *testing.T, open func(*testing.T) *Store) {
+func testStore(t *testing.T, open func(*testing.T) *sqlstore.Store) {
 	reg, err := packs.Embedded()
 	if err != nil {
 		t.Fatal(err)

@@ -2,10 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,6 +21,7 @@ import (
 	"visaclock/internal/date"
 	"visaclock/internal/packs"
 	"visaclock/internal/sqlstore"
+	"visaclock/internal/sqlstore/sqlstoretest"
 )
 
 // This file starts the real handler over a real database: a SQLite file in
@@ -79,80 +75,8 @@ func eachBackend(t *testing.T, f func(t *testing.T, open opener)) {
 	}
 }
 
-// openSQLite opens a store on a fresh SQLite file.
-func openSQLite(t *testing.T) *sqlstore.Store {
-	t.Helper()
-	s, err := sqlstore.Open(filepath.Join(t.TempDir(), "visaclock.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// postgresURL is the server the PostgreSQL tests use.
-func postgresURL() string {
-	if u := os.Getenv("VISACLOCK_TEST_POSTGRES_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
-
-// openPostgres opens a store in a schema of its own (vc_web_<random>),
-// dropped when the test ends. It skips when no server answers, except under
-// CI=true, where it fails.
-func openPostgres(t *testing.T) *sqlstore.Store {
-	t.Helper()
-	ctx := context.Background()
-	admin, err := sql.Open("pgx", postgresURL()) // registered by sqlstore
-	if err == nil {
-		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		err = admin.PingContext(pctx)
-		cancel()
-	}
-	if err != nil {
-		if admin != nil {
-			admin.Close()
-		}
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL at %s: %v (CI must start it)", postgresURL(), err)
-		}
-		t.Skipf("no PostgreSQL at %s (%v); set VISACLOCK_TEST_POSTGRES_URL or start one to run the API tests against PostgreSQL", postgresURL(), err)
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "vc_web_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
-		t.Fatal(err)
-	}
-	// Registered first, so it runs last: after the store is closed.
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-		}
-		admin.Close()
-	})
-	u, err := url.Parse(postgresURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	s, err := sqlstore.Open(u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func openSQLite(t *testing.T) *sqlstore.Store   { return sqlstoretest.SQLite(t) }
+func openPostgres(t *testing.T) *sqlstore.Store { return sqlstoretest.Postgres(t, "vc_web_") }
 
 var (
 	registryOnce sync.Once

@@ -1,0 +1,101 @@
+// Package sqlstoretest opens real, empty stores for tests: a SQLite file in
+// a temporary directory, or a schema of its own on a PostgreSQL server,
+// dropped when the test ends.
+package sqlstoretest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"visaclock/internal/sqlstore"
+)
+
+// PostgresURL is the server PostgreSQL tests use:
+// $VISACLOCK_TEST_POSTGRES_URL, or the local one of the dev and CI machines.
+func PostgresURL() string {
+	if u := os.Getenv("VISACLOCK_TEST_POSTGRES_URL"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+}
+
+// SQLite opens a migrated store on a fresh SQLite file.
+func SQLite(t testing.TB) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlstore.Open(filepath.Join(t.TempDir(), "visaclock.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Postgres opens a migrated store in a schema of its own, named prefix and
+// random hex, dropped when the test ends. It skips the test when no server
+// answers, except under CI=true, where it fails.
+func Postgres(t testing.TB, prefix string) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlstore.Open(SchemaURL(t, prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// SchemaURL creates an empty schema (dropped when the test ends) and
+// returns a URL whose connections use it.
+func SchemaURL(t testing.TB, prefix string) string {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", PostgresURL()) // registered by sqlstore
+	if err == nil {
+		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		err = admin.PingContext(pctx)
+		cancel()
+	}
+	if err != nil {
+		if admin != nil {
+			admin.Close()
+		}
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL at %s: %v (CI must start it)", PostgresURL(), err)
+		}
+		t.Skipf("no PostgreSQL at %s (%v); set VISACLOCK_TEST_POSTGRES_URL or start one to run the PostgreSQL tests", PostgresURL(), err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := prefix + hex.EncodeToString(b[:])
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		t.Fatal(err)
+	}
+	// Registered first, so it runs last: after the test's stores are closed.
+	t.Cleanup(func() {
+		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("dropping schema %s: %v", schema, err)
+		}
+		admin.Close()
+	})
+	u, err := url.Parse(PostgresURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
