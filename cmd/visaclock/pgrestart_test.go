@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +14,8 @@ import (
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"visaclock/internal/sqlstore/sqlstoretest"
 )
 
 // TestPostgresRestartUnderLoad restarts the local PostgreSQL cluster while
@@ -37,25 +37,15 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 			t.Fatalf("restart: %v\n%s", err, out)
 		}
 	}
-	base := os.Getenv("VISACLOCK_TEST_POSTGRES_URL")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "vc_restart_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", base)
+	dsn := sqlstoretest.SchemaURL(t, "vc_restart_")
+	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
 
 	bin := buildBinary(t)
-	s := startServer(t, bin, t.TempDir(), "--db", base+"&search_path="+schema)
+	s := startServer(t, bin, t.TempDir(), "--db", dsn)
 
 	const workers = 4
 	const perWorker = 150
@@ -102,7 +92,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	}
 	res.Body.Close()
 	var n int
-	if err := admin.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM "+schema+".cases").Scan(&n); err != nil {
+	if err := admin.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM cases").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n < workers*perWorker/2-int(failed.Load()) {

@@ -79,16 +79,22 @@ func SchemaURL(t testing.TB, prefix string) string {
 	var b [6]byte
 	rand.Read(b[:])
 	schema := prefix + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
+	_, err = admin.ExecContext(ctx, "CREATE SCHEMA "+schema)
+	admin.Close()
+	if err != nil {
 		t.Fatal(err)
 	}
 	// Registered first, so it runs last: after the test's stores are closed.
+	// A connection of its own, since the server may have restarted since.
 	t.Cleanup(func() {
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+		db, err := sql.Open("pgx", PostgresURL())
+		if err == nil {
+			_, err = db.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			db.Close()
+		}
+		if err != nil {
 			t.Errorf("dropping schema %s: %v", schema, err)
 		}
-		admin.Close()
 	})
 	u, err := url.Parse(PostgresURL())
 	if err != nil {
