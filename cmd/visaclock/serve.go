@@ -32,24 +32,41 @@ func (f *storeFlags) register(fs interface {
 	fs.StringVar(&f.data, "data", "visaclock-data", "the data directory for the embedded SQLite database")
 }
 
+// dsn is the database to open: --db, or the SQLite file in --data (made
+// if missing).
+func (f *storeFlags) dsn() (string, error) {
+	if f.db != "" {
+		return f.db, nil
+	}
+	if err := os.MkdirAll(f.data, 0o700); err != nil {
+		return "", fmt.Errorf("--data %s: %w", f.data, err)
+	}
+	return filepath.Join(f.data, "visaclock.db"), nil
+}
+
 // open opens and migrates the store.
 func (f *storeFlags) open(ctx context.Context) (*sqlstore.Store, error) {
-	dsn := f.db
-	if dsn == "" {
-		if err := os.MkdirAll(f.data, 0o700); err != nil {
-			return nil, fmt.Errorf("--data %s: %w", f.data, err)
-		}
-		dsn = filepath.Join(f.data, "visaclock.db")
+	st, _, err := f.openMigrated(ctx)
+	return st, err
+}
+
+// openMigrated opens the store and applies the migrations not yet applied,
+// returning their names.
+func (f *storeFlags) openMigrated(ctx context.Context) (*sqlstore.Store, []string, error) {
+	dsn, err := f.dsn()
+	if err != nil {
+		return nil, nil, err
 	}
 	st, err := sqlstore.OpenWith(dsn, f.opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if _, err := st.Migrate(ctx); err != nil {
+	applied, err := st.Migrate(ctx)
+	if err != nil {
 		st.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return st, nil
+	return st, applied, nil
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
@@ -152,22 +169,11 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	dsn := sf.db
-	if dsn == "" {
-		if err := os.MkdirAll(sf.data, 0o700); err != nil {
-			return err
-		}
-		dsn = filepath.Join(sf.data, "visaclock.db")
-	}
-	st, err := sqlstore.Open(dsn)
+	st, applied, err := sf.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	applied, err := st.Migrate(ctx)
-	if err != nil {
-		return err
-	}
 	if len(applied) == 0 {
 		fmt.Fprintln(stdout, "the schema is up to date")
 		return nil
