@@ -93,7 +93,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	go func() { wg.Wait(); close(done) }()
 	stored := 0
 	for cs := range done {
-		if err := st.CreateCases(ctx, cs); err != nil {
+		if err := st.CreateCases(ctx, cs, nil); err != nil {
 			return err
 		}
 		stored += len(cs)

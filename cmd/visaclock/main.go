@@ -40,14 +40,22 @@ Usage:
   visaclock rules show [--rules DIR] ID
   visaclock rules validate FILE...
   visaclock serve [--addr 127.0.0.1:8080] [--db URL|FILE] [--data DIR] [--rules DIR] [--tz ZONE]
+                  [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR] [--url URL]
   visaclock migrate [--db URL|FILE] [--data DIR]
+  visaclock orgs add --name NAME [--url URL] [--db URL|FILE] [--data DIR]
+  visaclock keys new [--id N]
+  visaclock keys rotate [--db URL|FILE] [--data DIR] [--master-key-file FILE]
+  visaclock audit verify [--db URL|FILE] [--data DIR] [--master-key-file FILE]
+  visaclock backup --out FILE [--db FILE] [--data DIR]
   visaclock dev seed --n N [--db URL|FILE] [--data DIR]
   visaclock dev bench-list [--n N] [--db URL|FILE] [--data DIR]
 
 FILE is a stay history in YAML or JSON (docs/history-format.md); flags may
 come before or after it. The server's API is in docs/api.md.
+Master keys come from --master-key-file (default DATA/master.key) or
+VISACLOCK_MASTER_KEYS; see docs/security.md.
 Dates are YYYY-MM-DD. Exit status: 0 lawful or absent, 1 error, 2 usage,
-3 overstay, 4 pending.
+3 overstay, 4 pending, 5 audit log tampered.
 `
 
 type usageError struct{ msg string }
@@ -89,6 +97,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runMigrate(ctx, args[1:], stdout, stderr)
 	case "dev":
 		return runDev(ctx, args[1:], stdout, stderr)
+	case "keys":
+		return runKeys(ctx, args[1:], stdout, stderr)
+	case "audit":
+		return runAudit(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args[1:], stdout, stderr)
+	case "orgs":
+		return runOrgs(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

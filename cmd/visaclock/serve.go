@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,8 +22,9 @@ import (
 
 // storeFlags are the flags every command that opens the database takes.
 type storeFlags struct {
-	db, data string
-	opts     sqlstore.Options
+	db, data      string
+	masterKeyFile string
+	opts          sqlstore.Options
 }
 
 func (f *storeFlags) register(fs interface {
@@ -30,6 +32,7 @@ func (f *storeFlags) register(fs interface {
 }) {
 	fs.StringVar(&f.db, "db", "", "a PostgreSQL URL (postgres://…), or a SQLite file; default DATA/visaclock.db")
 	fs.StringVar(&f.data, "data", "visaclock-data", "the data directory for the embedded SQLite database")
+	fs.StringVar(&f.masterKeyFile, "master-key-file", "", "the master keys, current first, one per line; default DATA/master.key (or set "+MasterKeysEnv+")")
 }
 
 // dsn is the database to open: --db, or the SQLite file in --data (made
@@ -86,7 +89,12 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`; loopback only until accounts exist")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`; loopback only until accounts exist, and then with TLS or behind a named proxy")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate `FILE` (PEM)")
+	tlsKey := fs.String("tls-key", "", "and this private key `FILE` (PEM)")
+	var proxies prefixList
+	fs.Var(&proxies, "trusted-proxy", "a reverse proxy's address or `CIDR` whose X-Forwarded-For and X-Forwarded-Proto are believed; repeat for more")
+	publicURL := fs.String("url", "", "the `URL` people reach the server at, for the set-up link; default http://ADDR")
 	rulesDir := fs.String("rules", "", "also load the rule packs in `DIR`")
 	logFormat := fs.String("log-format", "text", "text or json")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -99,8 +107,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	if !web.IsLoopback(*addr) {
-		return usageError{fmt.Sprintf("--addr %s: visaclock serves only on a loopback address (such as 127.0.0.1:8080) until accounts exist; a list of visa holders must not be reachable by anyone on the network", *addr)}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usageError{"--tls-cert and --tls-key go together"}
 	}
 	log, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
@@ -114,16 +122,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	st, err := sf.open(ctx)
+	st, kr, err := sf.openSecure(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	srv := &web.Server{
-		Service: &caseload.Service{Store: st, Lookup: reg.Lookup, Now: time.Now, Location: loc},
-		Packs:   reg,
-		Log:     log,
+	svc := &caseload.Service{Store: st, Lookup: reg.Lookup, Now: time.Now, Location: loc, Keys: kr}
+	users, err := st.CountUsers(ctx)
+	if err != nil {
+		return err
 	}
+	if !web.IsLoopback(*addr) {
+		switch {
+		case users == 0:
+			return usageError{fmt.Sprintf("--addr %s: visaclock serves only on a loopback address (such as 127.0.0.1:8080) until accounts exist; set up the first admin there first: a list of visa holders must not be reachable by anyone on the network", *addr)}
+		case *tlsCert == "" && len(proxies) == 0:
+			return usageError{fmt.Sprintf("--addr %s: beyond loopback, visaclock needs TLS: give --tls-cert and --tls-key, or name the TLS-terminating proxy in front of it with --trusted-proxy", *addr)}
+		}
+	}
+	srv := &web.Server{Service: svc, Packs: reg, Log: log, TrustedProxies: proxies}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -137,9 +154,33 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("listening", "url", "http://"+ln.Addr().String(), "store", st.Dialect())
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+	}
+	base := *publicURL
+	if base == "" {
+		base = scheme + "://" + ln.Addr().String()
+	}
+	if users == 0 {
+		secret, err := firstRunLink(ctx, svc)
+		if err != nil {
+			return err
+		}
+		// On stdout, not in the log: logs are kept and shipped, and the
+		// link makes an admin.
+		fmt.Fprintf(stdout, "No account exists yet. Open this link, once, within 24 hours, to set up the first admin:\n%s/setup?token=%s\n", strings.TrimRight(base, "/"), secret)
+	}
+	log.Info("listening", "url", scheme+"://"+ln.Addr().String(), "store", st.Dialect())
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
+	go func() {
+		if *tlsCert != "" {
+			served <- hs.ServeTLS(ln, *tlsCert, *tlsKey)
+			return
+		}
+		served <- hs.Serve(ln)
+	}()
+	go purgeLoop(ctx, svc, log)
 	select {
 	case err := <-served:
 		return err
@@ -156,6 +197,57 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// firstRunLink makes the default organisation, if it is not there, and a
+// fresh set-up link for its first admin.
+func firstRunLink(ctx context.Context, svc *caseload.Service) (string, error) {
+	if _, err := svc.Store.FindOrg(ctx, caseload.DefaultOrg); caseload.ErrorCode(err) == caseload.ENotFound {
+		_, secret, err := svc.CreateOrg(ctx, caseload.DefaultOrg, "default")
+		return secret, err
+	} else if err != nil {
+		return "", err
+	}
+	return svc.NewSetupLink(ctx, caseload.DefaultOrg)
+}
+
+// purgeLoop erases closed cases past their organisation's retention period,
+// at start and then hourly.
+func purgeLoop(ctx context.Context, svc *caseload.Service, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := svc.Purge(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("retention purge failed", "err", err)
+		case n > 0:
+			log.Info("retention purge", "erased", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// prefixList is a repeatable flag of addresses or CIDR prefixes.
+type prefixList []netip.Prefix
+
+func (l *prefixList) String() string { return fmt.Sprint(*l) }
+
+func (l *prefixList) Set(v string) error {
+	if p, err := netip.ParsePrefix(v); err == nil {
+		*l = append(*l, p.Masked())
+		return nil
+	}
+	a, err := netip.ParseAddr(v)
+	if err != nil {
+		return fmt.Errorf("%q is not an address or CIDR prefix such as 10.0.0.1 or 10.0.0.0/8", v)
+	}
+	*l = append(*l, netip.PrefixFrom(a, a.BitLen()))
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"time"
 
+	"visaclock/internal/audit"
 	"visaclock/internal/date"
 	"visaclock/internal/stay"
 )
@@ -27,10 +28,21 @@ type Case struct {
 	Reference string // chosen by the user; no name is required or wanted
 	History   stay.History
 	Notes     string
-	Created   time.Time
-	Updated   time.Time
-	Version   int64 // increases on every write; the ETag
-	Summary   Summary
+	// Assignee (an account id) and Team decide who may work on the case.
+	Assignee string
+	Team     string
+	// Closed is when the case was closed; zero while it is open. Retention
+	// purges closed cases after the organisation's retention period.
+	Closed time.Time
+	// Identity is the person, in clear, only in memory: stores keep only
+	// Sealed and PassportIndex, which the Service makes from it.
+	Identity      *Identity
+	Sealed        []byte
+	PassportIndex []byte
+	Created       time.Time
+	Updated       time.Time
+	Version       int64 // increases on every write; the ETag
+	Summary       Summary
 	// Segments say what the case's state is on each future day, so that
 	// lists stay right as days pass without anyone writing to the case.
 	Segments []Segment
@@ -69,6 +81,8 @@ type Segment struct {
 type ListItem struct {
 	ID              string
 	Reference       string
+	Name            string // masked
+	Sealed          []byte // the sealed identity, for the Service to mask
 	State           stay.State
 	AuthorizedUntil date.Date
 	Deadline        date.Date
@@ -86,23 +100,44 @@ type Filter struct {
 	States    []stay.State // empty: all
 	Limit     int
 	Cursor    string // from the previous page; "" for the first
+	// Assignee and Team, when set, keep only the cases assigned to that
+	// account or (when Team is set) to that team: a caseworker's or a
+	// viewer's scope. The Service sets them from the principal.
+	Assignee string
+	Team     string
+	// PassportIndex, when set, keeps only cases with this blind index.
+	PassportIndex []byte
 }
 
-// Store keeps cases. Implementations must scope every operation by org.
+// Store keeps cases, accounts and the audit log. Implementations must scope
+// every case operation by org. Writes that take an audit entry append it in
+// the same transaction, so that no change lands unaudited; a nil entry
+// appends nothing.
 type Store interface {
-	CreateCase(ctx context.Context, c *Case) error
+	CreateCase(ctx context.Context, c *Case, ev *audit.Entry) error
 	FindCase(ctx context.Context, org, id string) (*Case, error)
 	// UpdateCase replaces the case if its stored version is c.Version, and
 	// increments the version; otherwise it returns ErrConflict.
-	UpdateCase(ctx context.Context, c *Case) error
-	DeleteCase(ctx context.Context, org, id string, version int64) error
+	UpdateCase(ctx context.Context, c *Case, ev *audit.Entry) error
+	DeleteCase(ctx context.Context, org, id string, version int64, ev *audit.Entry) error
 	FindCases(ctx context.Context, org string, f Filter) (items []ListItem, next string, err error)
+	// CreateCases stores many new cases in one transaction.
+	CreateCases(ctx context.Context, cs []*Case, ev *audit.Entry) error
+	// CaseIDs lists up to limit ids of org's cases after the id after.
+	CaseIDs(ctx context.Context, org, after string, limit int) ([]string, error)
+	// ClosedBefore lists the ids of org's cases closed before t.
+	ClosedBefore(ctx context.Context, org string, t time.Time) ([]string, error)
 	// Calendar tokens are stored hashed; the store never sees the token.
-	CreateCalendarToken(ctx context.Context, org string, hash []byte, created time.Time) (id string, err error)
-	RevokeCalendarToken(ctx context.Context, org, id string) error
-	FindOrgByCalendarToken(ctx context.Context, hash []byte) (org string, err error)
-	// Deadlines lists the deadlines on or after from of every case of org.
-	Deadlines(ctx context.Context, org string, from date.Date) ([]CalendarEntry, error)
+	CreateCalendarToken(ctx context.Context, org, user string, hash []byte, created time.Time) (id string, err error)
+	RevokeCalendarToken(ctx context.Context, org, user, id string) error
+	// FindCalendarToken returns the org and account of a live token.
+	FindCalendarToken(ctx context.Context, hash []byte) (org, user string, err error)
+	// Deadlines lists the deadlines on or after from of org's cases, within
+	// the assignee and team scope when those are set (as in Filter).
+	Deadlines(ctx context.Context, org, assignee, team string, from date.Date) ([]CalendarEntry, error)
+
+	AccountStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -121,6 +156,14 @@ const (
 	EConflict = "conflict"
 	EInvalid  = "invalid"
 	EInternal = "internal"
+	// EForbidden: the principal may not do this at all.
+	EForbidden = "forbidden"
+	// EUnauthenticated: no valid login, or a wrong password or code.
+	EUnauthenticated = "unauthenticated"
+	// ELimited: too many failed attempts; try again later.
+	ELimited = "limited"
+	// EExists: the name or id is taken.
+	EExists = "exists"
 )
 
 // Error is an application error: a code, a message safe to show, and the
@@ -129,6 +172,8 @@ type Error struct {
 	Code  string
 	Field string
 	Msg   string
+	// RetryAfter is, for ELimited, how many seconds to wait.
+	RetryAfter int
 }
 
 func (e *Error) Error() string {
@@ -147,6 +192,10 @@ func Errorf(code, field, format string, args ...any) *Error {
 var (
 	ErrNotFound = &Error{Code: ENotFound, Msg: "no such case"}
 	ErrConflict = &Error{Code: EConflict, Msg: "the case was changed by someone else; fetch it again and retry"}
+	// ErrForbidden is returned when a role or token lacks a permission.
+	// A case out of the principal's scope is ErrNotFound instead, so that
+	// no one learns which case ids exist.
+	ErrForbidden = &Error{Code: EForbidden, Msg: "your role or token does not allow this"}
 )
 
 // ErrorCode returns the code of err, or EInternal.

@@ -9,11 +9,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"visaclock/internal/date"
+	"visaclock/internal/login"
 	"visaclock/internal/stay"
+	"visaclock/internal/vault"
 )
 
 // Service evaluates and stores cases. Its clock is injectable so that tests
@@ -28,6 +31,18 @@ type Service struct {
 	// Horizon is how many days ahead segments are worked out; the state on
 	// later days is that of the last segment.
 	Horizon int
+	// Keys unwraps organisations' data keys, which seal identities.
+	Keys *vault.Keyring
+	// Limiter slows down password guessing; nil means DefaultLimits.
+	Limiter *login.Limiter
+	// SessionIdle and SessionMax end a browser session after so long
+	// unused, and after so long at all; zero means 30 minutes and 12 hours.
+	SessionIdle, SessionMax time.Duration
+	// PasswordParams is the argon2id cost; zero means login.DefaultParams.
+	PasswordParams login.Params
+
+	boxes     sync.Map // org id → *vault.Box
+	limitOnce sync.Once
 }
 
 // Today is the service's current calendar date in its Location.
@@ -82,10 +97,18 @@ func ValidID(id, prefix string) bool {
 	return true
 }
 
-// Create validates, evaluates and stores a new case.
-func (s *Service) Create(ctx context.Context, c *Case) error {
-	if c.Org == "" {
-		c.Org = DefaultOrg
+// Create validates, evaluates and stores a new case for p. A caseworker's
+// new case is assigned to them and their team; only an admin may assign it
+// to someone else.
+func (s *Service) Create(ctx context.Context, p Principal, c *Case) error {
+	if !p.Can(PermCaseCreate) {
+		return ErrForbidden
+	}
+	c.Org = p.Org
+	if p.Scope(PermCaseCreate) != ScopeOrg || (c.Assignee == "" && c.Team == "") {
+		c.Assignee, c.Team = p.User, p.Team
+	} else if err := s.checkAssignee(ctx, c); err != nil {
+		return err
 	}
 	now := s.Now().UTC().Truncate(time.Microsecond) // as stores keep it
 	c.ID = NewID("c_")
@@ -93,41 +116,199 @@ func (s *Service) Create(ctx context.Context, c *Case) error {
 	if err := s.Evaluate(c); err != nil {
 		return err
 	}
-	return s.Store.CreateCase(ctx, c)
+	if err := s.seal(ctx, c); err != nil {
+		return err
+	}
+	return s.Store.CreateCase(ctx, c, s.event(p, "case.create", c.ID, ""))
+}
+
+// checkAssignee refuses an assignee who is not an account of the case's
+// organisation.
+func (s *Service) checkAssignee(ctx context.Context, c *Case) error {
+	if c.Assignee == "" {
+		return nil
+	}
+	if _, err := s.Store.FindUser(ctx, c.Org, c.Assignee); err != nil {
+		if ErrorCode(err) == ENotFound {
+			return Errorf(EInvalid, "assignee", "no account %q in this organisation", c.Assignee)
+		}
+		return err
+	}
+	return nil
+}
+
+// Get returns the case with id if p may read it. A case out of p's reach
+// is not found, whoever owns it. The identity stays sealed: see Masked
+// and Reveal.
+func (s *Service) Get(ctx context.Context, p Principal, id string) (*Case, error) {
+	if !p.Can(PermCaseRead) {
+		return nil, ErrForbidden
+	}
+	c, err := s.Store.FindCase(ctx, p.Org, id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Reaches(PermCaseRead, c) {
+		return nil, ErrNotFound
+	}
+	return c, nil
+}
+
+// Masked returns c's identity masked, as everyone who may read the case
+// sees it.
+func (s *Service) Masked(ctx context.Context, c *Case) (*MaskedIdentity, error) {
+	id, err := s.open(ctx, c.Org, c.ID, c.Sealed)
+	if err != nil || id == nil {
+		return nil, err
+	}
+	return id.Masked(), nil
+}
+
+// Reveal returns c's identity in clear, if p may see it, and records in
+// the audit log that p saw it before returning it.
+func (s *Service) Reveal(ctx context.Context, p Principal, c *Case) (*Identity, error) {
+	if !p.Reaches(PermIdentityReveal, c) {
+		return nil, ErrForbidden
+	}
+	id, err := s.open(ctx, c.Org, c.ID, c.Sealed)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Audit(ctx, p, "identity.reveal", c.ID, ""); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// Delete erases a case: its row, and with it its sealed identity, go for
+// good. The audit log keeps only that p erased it.
+func (s *Service) Delete(ctx context.Context, p Principal, id string, version int64) error {
+	if !p.Can(PermCaseErase) {
+		return ErrForbidden
+	}
+	c, err := s.Store.FindCase(ctx, p.Org, id)
+	if err != nil {
+		return err
+	}
+	if !p.Reaches(PermCaseErase, c) {
+		return ErrNotFound
+	}
+	return s.Store.DeleteCase(ctx, p.Org, id, version, s.event(p, "case.erase", id, ""))
+}
+
+// List returns a page of p's working list: the whole organisation's for an
+// admin, the assigned and team cases for a caseworker, the assigned cases
+// for a viewer. Names are masked.
+func (s *Service) List(ctx context.Context, p Principal, f Filter) ([]ListItem, string, error) {
+	assignee, team, ok := p.ListScope(PermCaseList)
+	if !ok {
+		return nil, "", ErrForbidden
+	}
+	f.Assignee, f.Team = assignee, team
+	items, next, err := s.Store.FindCases(ctx, p.Org, f)
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range items {
+		if id, err := s.open(ctx, p.Org, items[i].ID, items[i].Sealed); err != nil {
+			return nil, "", err
+		} else if id != nil {
+			items[i].Name = id.Masked().Name
+		}
+		items[i].Sealed = nil
+	}
+	return items, next, nil
+}
+
+// FindByPassport lists p's cases whose passport number is passport, by its
+// blind index. A lookup by identity is audited, whether it finds anything
+// or not.
+func (s *Service) FindByPassport(ctx context.Context, p Principal, passport string, f Filter) ([]ListItem, string, error) {
+	if !p.Can(PermCaseList) {
+		return nil, "", ErrForbidden
+	}
+	if strings.TrimSpace(passport) == "" || len(passport) > 40 {
+		return nil, "", Errorf(EInvalid, "passport", "a passport number of 1 to 40 characters")
+	}
+	b, err := s.box(ctx, p.Org)
+	if err != nil {
+		return nil, "", err
+	}
+	f.PassportIndex = b.BlindIndex("passport", passport)
+	if err := s.Audit(ctx, p, "case.lookup_passport", "", ""); err != nil {
+		return nil, "", err
+	}
+	return s.List(ctx, p, f)
+}
+
+// CalendarEntries returns the deadlines from from on of the cases in the
+// reach of account user's calendar permission.
+func (s *Service) CalendarEntries(ctx context.Context, p Principal, from date.Date) ([]CalendarEntry, error) {
+	assignee, team, ok := p.ListScope(PermCalendar)
+	if !ok {
+		return nil, ErrForbidden
+	}
+	return s.Store.Deadlines(ctx, p.Org, assignee, team, from)
 }
 
 // Update applies change to the case if it is still at version (any
 // version when 0), then re-evaluates and stores it. A stale version gives
 // ErrConflict.
-func (s *Service) Update(ctx context.Context, org, id string, version int64, change func(*Case) error) (*Case, error) {
+func (s *Service) Update(ctx context.Context, p Principal, id string, version int64, detail string, change func(*Case) error) (*Case, error) {
 	var versions []int64
 	if version != 0 {
 		versions = []int64{version}
 	}
-	return s.UpdateMatching(ctx, org, id, versions, change)
+	return s.UpdateMatching(ctx, p, id, versions, detail, change)
 }
 
 // UpdateMatching is Update for a set of acceptable versions, as an HTTP
 // If-Match list gives; an empty set accepts any version ("*"), and then a
 // concurrent write is not a conflict: the change is applied again to the
-// newer case.
-func (s *Service) UpdateMatching(ctx context.Context, org, id string, versions []int64, change func(*Case) error) (*Case, error) {
+// newer case. change sees the case with its identity sealed; setting
+// c.Identity replaces the identity (an empty one removes it). detail says,
+// for the audit log, which part changed.
+func (s *Service) UpdateMatching(ctx context.Context, p Principal, id string, versions []int64, detail string, change func(*Case) error) (*Case, error) {
+	if !p.Can(PermCaseWrite) {
+		return nil, ErrForbidden
+	}
 	for attempt := 0; ; attempt++ {
-		c, err := s.Store.FindCase(ctx, org, id)
+		c, err := s.Store.FindCase(ctx, p.Org, id)
 		if err != nil {
 			return nil, err
+		}
+		if !p.Reaches(PermCaseWrite, c) {
+			if p.Reaches(PermCaseRead, c) {
+				return nil, ErrForbidden
+			}
+			return nil, ErrNotFound
 		}
 		if len(versions) > 0 && !slices.Contains(versions, c.Version) {
 			return nil, ErrConflict
 		}
+		assignee, team := c.Assignee, c.Team
+		c.Identity = nil
 		if err := change(c); err != nil {
 			return nil, err
+		}
+		if c.Assignee != assignee || c.Team != team {
+			if !p.Reaches(PermCaseAssign, c) {
+				return nil, Errorf(EForbidden, "assignee", "only an admin may change who a case is assigned to")
+			}
+			if err := s.checkAssignee(ctx, c); err != nil {
+				return nil, err
+			}
 		}
 		c.Updated = s.Now().UTC().Truncate(time.Microsecond)
 		if err := s.Evaluate(c); err != nil {
 			return nil, err
 		}
-		err = s.Store.UpdateCase(ctx, c)
+		if c.Identity != nil {
+			if err := s.seal(ctx, c); err != nil {
+				return nil, err
+			}
+		}
+		err = s.Store.UpdateCase(ctx, c, s.event(p, "case.update", c.ID, detail))
 		if errors.Is(err, ErrConflict) && len(versions) == 0 && attempt < 20 {
 			continue
 		}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"slices"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
 
+	"visaclock/internal/audit"
 	"visaclock/internal/caseload"
 	"visaclock/internal/date"
 	"visaclock/internal/stay"
@@ -33,18 +35,29 @@ type dialect struct {
 	name     string // directory under migrations/
 	driver   string
 	lockStmt string // taken around migrations so that servers starting together take turns
+	// auditLock is taken before appending to the audit chain, so that two
+	// writers do not both chain to the same last entry. SQLite needs none:
+	// its write transactions are immediate, so writers already take turns.
+	auditLock string
 }
 
 var (
 	sqliteDialect   = dialect{name: "sqlite", driver: "sqlite"}
-	postgresDialect = dialect{name: "postgres", driver: "pgx", lockStmt: "SELECT pg_advisory_xact_lock(4242001)"}
+	postgresDialect = dialect{name: "postgres", driver: "pgx", lockStmt: "SELECT pg_advisory_xact_lock(4242001)", auditLock: "SELECT pg_advisory_xact_lock(4242002)"}
 )
 
 // Store is a caseload.Store on SQLite or PostgreSQL.
 type Store struct {
 	db *sql.DB
 	d  dialect
+	// chain seals audit entries; without it, audited writes fail rather
+	// than land unaudited. Set it with SetAuditChain.
+	chain *audit.Chain
 }
+
+// SetAuditChain sets the key that chains the audit log. Call it before
+// serving.
+func (s *Store) SetAuditChain(c *audit.Chain) { s.chain = c }
 
 var _ caseload.Store = (*Store)(nil)
 
@@ -73,11 +86,13 @@ func OpenWith(dsn string, o Options) (*Store, error) {
 	}
 	// WAL lets readers go on while one writer writes; synchronous=NORMAL in
 	// WAL mode keeps every committed write through a crash of the process.
+	// secure_delete overwrites deleted rows, so that an erased case's
+	// sealed identity does not linger in free pages.
 	cache := o.CacheMB
 	if cache <= 0 {
 		cache = 8
 	}
-	q := fmt.Sprintf("?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-%d)&_txlock=immediate", cache*1024)
+	q := fmt.Sprintf("?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=secure_delete(ON)&_pragma=cache_size(-%d)&_txlock=immediate", cache*1024)
 	db, err := sql.Open("sqlite", "file:"+dsn+q)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open sqlite %s: %w", dsn, err)
@@ -209,20 +224,44 @@ type summaryJSON struct {
 }
 
 // CreateCase stores a new case at version 1.
-func (s *Store) CreateCase(ctx context.Context, c *caseload.Case) error {
-	c.Version = 1
-	return s.inTx(ctx, "create case", func(tx *sql.Tx) error {
-		hist, sum, err := encode(c)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, org, reference, history, notes, summary, created_us, updated_us, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			c.ID, c.Org, c.Reference, hist, c.Notes, sum, c.Created.UnixMicro(), c.Updated.UnixMicro(), c.Version); err != nil {
-			return err
-		}
-		return s.insertSegments(ctx, tx, c)
-	})
+func (s *Store) CreateCase(ctx context.Context, c *caseload.Case, ev *audit.Entry) error {
+	return s.CreateCases(ctx, []*caseload.Case{c}, ev)
+}
+
+// caseColumns are the columns of cases that CreateCases writes, in the
+// order caseRow gives them.
+const caseColumns = "cases (id, org, reference, history, notes, summary, created_us, updated_us, version, identity, passport_index, assignee, team, closed_us)"
+
+func caseRow(c *caseload.Case) ([]any, error) {
+	hist, sum, err := encode(c)
+	if err != nil {
+		return nil, err
+	}
+	return []any{c.ID, c.Org, c.Reference, hist, c.Notes, sum, c.Created.UnixMicro(), c.Updated.UnixMicro(), c.Version,
+		nullBytes(c.Sealed), nullBytes(c.PassportIndex), c.Assignee, c.Team, micros(c.Closed)}, nil
+}
+
+// nullBytes stores an empty slice as NULL, so that "no identity" is one
+// value in both databases.
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+func fromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
 }
 
 func encode(c *caseload.Case) (hist, sum string, err error) {
@@ -247,16 +286,16 @@ func (s *Store) insertTimelines(ctx context.Context, tx *sql.Tx, cs []*caseload.
 	for _, c := range cs {
 		for _, seg := range c.Segments {
 			segs = append(segs, []any{c.ID, c.Org, int64(seg.From), int64(seg.Until), stateRank(seg.State), int64(sortDay(seg)),
-				int64(seg.AuthorizedUntil), int64(seg.Deadline), seg.DeadlineKind})
+				int64(seg.AuthorizedUntil), int64(seg.Deadline), seg.DeadlineKind, c.Assignee, c.Team})
 		}
 		for _, d := range c.Deadlines {
-			deadlines = append(deadlines, []any{c.ID, c.Org, int64(d.Date), d.Kind})
+			deadlines = append(deadlines, []any{c.ID, c.Org, int64(d.Date), d.Kind, c.Assignee, c.Team})
 		}
 	}
-	if err := s.insertRows(ctx, tx, "case_segments (case_id, org, from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind)", segs); err != nil {
+	if err := s.insertRows(ctx, tx, "case_segments (case_id, org, from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind, assignee, team)", segs); err != nil {
 		return err
 	}
-	return s.insertRows(ctx, tx, "case_deadlines (case_id, org, day, kind)", deadlines)
+	return s.insertRows(ctx, tx, "case_deadlines (case_id, org, day, kind, assignee, team)", deadlines)
 }
 
 // insertRows inserts rows into table (written with its column list).
@@ -319,17 +358,19 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, table string, rows [
 func (s *Store) FindCase(ctx context.Context, org, id string) (*caseload.Case, error) {
 	c := &caseload.Case{}
 	var hist, sum string
-	var created, updated int64
-	err := s.queryRow(ctx, `SELECT id, org, reference, history, notes, summary, created_us, updated_us, version
+	var created, updated, closed int64
+	err := s.queryRow(ctx, `SELECT id, org, reference, history, notes, summary, created_us, updated_us, version,
+			identity, passport_index, assignee, team, closed_us
 		FROM cases WHERE org = $1 AND id = $2`, []any{org, id},
-		&c.ID, &c.Org, &c.Reference, &hist, &c.Notes, &sum, &created, &updated, &c.Version)
+		&c.ID, &c.Org, &c.Reference, &hist, &c.Notes, &sum, &created, &updated, &c.Version,
+		&c.Sealed, &c.PassportIndex, &c.Assignee, &c.Team, &closed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, caseload.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: find case: %w", err)
 	}
-	c.Created, c.Updated = time.UnixMicro(created).UTC(), time.UnixMicro(updated).UTC()
+	c.Created, c.Updated, c.Closed = time.UnixMicro(created).UTC(), time.UnixMicro(updated).UTC(), fromMicros(closed)
 	if err := json.Unmarshal([]byte(hist), &c.History); err != nil {
 		return nil, fmt.Errorf("sqlstore: case history: %w", err)
 	}
@@ -379,15 +420,17 @@ func (s *Store) FindCase(ctx context.Context, org, id string) (*caseload.Case, e
 }
 
 // UpdateCase stores c if the stored version is still c.Version.
-func (s *Store) UpdateCase(ctx context.Context, c *caseload.Case) error {
+func (s *Store) UpdateCase(ctx context.Context, c *caseload.Case, ev *audit.Entry) error {
 	err := s.inTx(ctx, "update case", func(tx *sql.Tx) error {
 		hist, sum, err := encode(c)
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE cases SET reference = $1, history = $2, notes = $3, summary = $4, updated_us = $5, version = version + 1
+		res, err := tx.ExecContext(ctx, `UPDATE cases SET reference = $1, history = $2, notes = $3, summary = $4, updated_us = $5, version = version + 1,
+				identity = $9, passport_index = $10, assignee = $11, team = $12, closed_us = $13
 			WHERE org = $6 AND id = $7 AND version = $8`,
-			c.Reference, hist, c.Notes, sum, c.Updated.UnixMicro(), c.Org, c.ID, c.Version)
+			c.Reference, hist, c.Notes, sum, c.Updated.UnixMicro(), c.Org, c.ID, c.Version,
+			nullBytes(c.Sealed), nullBytes(c.PassportIndex), c.Assignee, c.Team, micros(c.Closed))
 		if err != nil {
 			return err
 		}
@@ -402,7 +445,10 @@ func (s *Store) UpdateCase(ctx context.Context, c *caseload.Case) error {
 				return err
 			}
 		}
-		return s.insertSegments(ctx, tx, c)
+		if err := s.insertSegments(ctx, tx, c); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, ev)
 	})
 	if err == nil {
 		c.Version++
@@ -422,7 +468,7 @@ func (s *Store) missingOrConflict(ctx context.Context, tx *sql.Tx, org, id strin
 }
 
 // DeleteCase removes the case if it is at version (any version when 0).
-func (s *Store) DeleteCase(ctx context.Context, org, id string, version int64) error {
+func (s *Store) DeleteCase(ctx context.Context, org, id string, version int64, ev *audit.Entry) error {
 	return s.inTx(ctx, "delete case", func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE org = $1 AND id = $2 AND (CAST($3 AS BIGINT) = 0 OR version = CAST($3 AS BIGINT))`, org, id, version)
 		if err != nil {
@@ -441,7 +487,7 @@ func (s *Store) DeleteCase(ctx context.Context, org, id string, version int64) e
 				return err
 			}
 		}
-		return nil
+		return s.appendAudit(ctx, tx, ev)
 	})
 }
 
@@ -488,6 +534,13 @@ func (s *Store) FindCases(ctx context.Context, org string, f caseload.Filter) ([
 		after = cursor{rank: -1}
 	}
 	on := int64(f.On)
+	// The scope and the passport lookup are written into the statement
+	// only when set, so that an unscoped list keeps its plain index scan.
+	extra, extraArgs := scopeSQL("s", 9, f.Assignee, f.Team)
+	if len(f.PassportIndex) > 0 {
+		extra += fmt.Sprintf(" AND c.passport_index = $%d", 9+len(extraArgs))
+		extraArgs = append(extraArgs, f.PassportIndex)
+	}
 	var items []caseload.ListItem
 	var last cursor
 	for rank, st := range rankState {
@@ -505,20 +558,20 @@ func (s *Store) FindCases(ctx context.Context, org string, f caseload.Filter) ([
 		if rank == after.rank {
 			afterDay, afterID = after.day, after.id
 		}
-		rows, err := s.query(ctx, `SELECT s.case_id, c.reference, s.sort_day, s.authorized_until, s.deadline, s.deadline_kind, c.version
+		rows, err := s.query(ctx, `SELECT s.case_id, c.reference, s.sort_day, s.authorized_until, s.deadline, s.deadline_kind, c.version, c.identity
 			FROM case_segments s JOIN cases c ON c.id = s.case_id
 			WHERE s.org = $1 AND s.state_rank = $2 AND s.sort_day >= $3 AND s.sort_day <= $4
 			  AND (s.sort_day > $5 OR (s.sort_day = $5 AND s.case_id > $6))
-			  AND s.from_day <= $7 AND s.until_day >= $7
+			  AND s.from_day <= $7 AND s.until_day >= $7`+extra+`
 			ORDER BY s.sort_day, s.case_id
-			LIMIT $8`, org, rank, lo, hi, afterDay, afterID, on, f.Limit-len(items)+1)
+			LIMIT $8`, append([]any{org, rank, lo, hi, afterDay, afterID, on, f.Limit - len(items) + 1}, extraArgs...)...)
 		if err != nil {
 			return nil, "", fmt.Errorf("sqlstore: list: %w", err)
 		}
 		for rows.Next() {
 			var it caseload.ListItem
 			var sd, au, dl int64
-			if err := rows.Scan(&it.ID, &it.Reference, &sd, &au, &dl, &it.DeadlineKind, &it.Version); err != nil {
+			if err := rows.Scan(&it.ID, &it.Reference, &sd, &au, &dl, &it.DeadlineKind, &it.Version, &it.Sealed); err != nil {
 				rows.Close()
 				return nil, "", fmt.Errorf("sqlstore: list: %w", err)
 			}
@@ -540,19 +593,70 @@ func (s *Store) FindCases(ctx context.Context, org string, f caseload.Filter) ([
 	return items, "", nil
 }
 
-// CreateCalendarToken stores the hash of a new calendar token for org.
-func (s *Store) CreateCalendarToken(ctx context.Context, org string, hash []byte, created time.Time) (string, error) {
+// scopeSQL is the condition that keeps a caseworker's or viewer's cases,
+// on table alias t, with parameters numbered from n; empty for the whole
+// organisation.
+func scopeSQL(t string, n int, assignee, team string) (string, []any) {
+	switch {
+	case assignee == "" && team == "":
+		return "", nil
+	case team == "":
+		return fmt.Sprintf(" AND %s.assignee = $%d", t, n), []any{assignee}
+	}
+	return fmt.Sprintf(" AND (%s.assignee = $%d OR %s.team = $%d)", t, n, t, n+1), []any{assignee, team}
+}
+
+// CaseIDs lists up to limit ids of org's cases after the id after, in
+// order, for exports.
+func (s *Store) CaseIDs(ctx context.Context, org, after string, limit int) ([]string, error) {
+	rows, err := s.query(ctx, `SELECT id FROM cases WHERE org = $1 AND id > $2 ORDER BY id LIMIT $3`, org, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: case ids: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlstore: case ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// ClosedBefore lists the ids of org's cases closed before t.
+func (s *Store) ClosedBefore(ctx context.Context, org string, t time.Time) ([]string, error) {
+	rows, err := s.query(ctx, `SELECT id FROM cases WHERE org = $1 AND closed_us > 0 AND closed_us < $2 ORDER BY id`, org, t.UnixMicro())
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: closed cases: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlstore: closed cases: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// CreateCalendarToken stores the hash of a new calendar token of an
+// account.
+func (s *Store) CreateCalendarToken(ctx context.Context, org, user string, hash []byte, created time.Time) (string, error) {
 	id := caseload.NewID("cal_")
-	_, err := s.db.ExecContext(ctx, `INSERT INTO calendar_tokens (id, org, hash, created_us) VALUES ($1, $2, $3, $4)`, id, org, hash, created.UnixMicro())
+	_, err := s.db.ExecContext(ctx, `INSERT INTO calendar_tokens (id, org, user_id, hash, created_us) VALUES ($1, $2, $3, $4, $5)`, id, org, user, hash, created.UnixMicro())
 	if err != nil {
 		return "", fmt.Errorf("sqlstore: create calendar token: %w", err)
 	}
 	return id, nil
 }
 
-// RevokeCalendarToken makes a token stop working.
-func (s *Store) RevokeCalendarToken(ctx context.Context, org, id string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE calendar_tokens SET revoked = 1 WHERE org = $1 AND id = $2 AND revoked = 0`, org, id)
+// RevokeCalendarToken makes an account's token stop working.
+func (s *Store) RevokeCalendarToken(ctx context.Context, org, user, id string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE calendar_tokens SET revoked = 1 WHERE org = $1 AND user_id = $2 AND id = $3 AND revoked = 0`, org, user, id)
 	if err != nil {
 		return fmt.Errorf("sqlstore: revoke calendar token: %w", err)
 	}
@@ -562,25 +666,27 @@ func (s *Store) RevokeCalendarToken(ctx context.Context, org, id string) error {
 	return nil
 }
 
-// FindOrgByCalendarToken returns the org of a live token with this hash.
-func (s *Store) FindOrgByCalendarToken(ctx context.Context, hash []byte) (string, error) {
-	var org string
-	err := s.queryRow(ctx, `SELECT org FROM calendar_tokens WHERE hash = $1 AND revoked = 0`, []any{hash}, &org)
+// FindCalendarToken returns the org and account of a live token with this
+// hash.
+func (s *Store) FindCalendarToken(ctx context.Context, hash []byte) (org, user string, err error) {
+	err = s.queryRow(ctx, `SELECT org, user_id FROM calendar_tokens WHERE hash = $1 AND revoked = 0`, []any{hash}, &org, &user)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", caseload.ErrNotFound
+		return "", "", caseload.ErrNotFound
 	}
 	if err != nil {
-		return "", fmt.Errorf("sqlstore: calendar token: %w", err)
+		return "", "", fmt.Errorf("sqlstore: calendar token: %w", err)
 	}
-	return org, nil
+	return org, user, nil
 }
 
-// Deadlines lists every case deadline of org on or after from.
-func (s *Store) Deadlines(ctx context.Context, org string, from date.Date) ([]caseload.CalendarEntry, error) {
+// Deadlines lists the case deadlines of org on or after from, within the
+// scope of assignee and team when set.
+func (s *Store) Deadlines(ctx context.Context, org, assignee, team string, from date.Date) ([]caseload.CalendarEntry, error) {
+	extra, args := scopeSQL("d", 3, assignee, team)
 	rows, err := s.query(ctx, `SELECT d.case_id, c.reference, d.kind, d.day
 		FROM case_deadlines d JOIN cases c ON c.id = d.case_id
-		WHERE d.org = $1 AND d.day >= $2
-		ORDER BY d.day, d.case_id, d.kind`, org, int64(from))
+		WHERE d.org = $1 AND d.day >= $2`+extra+`
+		ORDER BY d.day, d.case_id, d.kind`, append([]any{org, int64(from)}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: deadlines: %w", err)
 	}
@@ -647,21 +753,27 @@ func (s *Store) queryRow(ctx context.Context, q string, args []any, dest ...any)
 
 // CreateCases stores many new cases in one transaction; it is how imports
 // and `visaclock dev seed` load large caseloads.
-func (s *Store) CreateCases(ctx context.Context, cs []*caseload.Case) error {
+// An audit entry, if given, is appended in the same transaction.
+func (s *Store) CreateCases(ctx context.Context, cs []*caseload.Case, ev *audit.Entry) error {
 	return s.inTx(ctx, "create cases", func(tx *sql.Tx) error {
 		rows := make([][]any, 0, len(cs))
 		for _, c := range cs {
-			c.Version = 1
-			hist, sum, err := encode(c)
+			if c.Version == 0 {
+				c.Version = 1
+			}
+			row, err := caseRow(c)
 			if err != nil {
 				return err
 			}
-			rows = append(rows, []any{c.ID, c.Org, c.Reference, hist, c.Notes, sum, c.Created.UnixMicro(), c.Updated.UnixMicro(), c.Version})
+			rows = append(rows, row)
 		}
-		if err := s.insertRows(ctx, tx, "cases (id, org, reference, history, notes, summary, created_us, updated_us, version)", rows); err != nil {
+		if err := s.insertRows(ctx, tx, caseColumns, rows); err != nil {
 			return err
 		}
-		return s.insertTimelines(ctx, tx, cs)
+		if err := s.insertTimelines(ctx, tx, cs); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, ev)
 	})
 }
 
@@ -676,3 +788,23 @@ func (s *Store) Analyze(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Backup writes a consistent snapshot of a SQLite database to path while
+// it serves: VACUUM INTO reads one transaction's view, so writers go on
+// and the copy holds every write committed before it began. PostgreSQL
+// has its own tools; see docs/security.md.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.d.name != "sqlite" {
+		return errors.New("sqlstore: backup: for PostgreSQL use pg_dump --format=custom (a consistent snapshot while serving) and pg_restore; see docs/security.md")
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("sqlstore: backup: %s exists; choose a new file", path)
+	}
+	if _, err := s.db.ExecContext(ctx, `VACUUM INTO `+sqliteString(path)); err != nil {
+		return fmt.Errorf("sqlstore: backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+// sqliteString quotes s as an SQL string literal.
+func sqliteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -26,6 +26,14 @@ type clock struct{ now time.Time }
 
 func (c *clock) Now() time.Time { return c.now }
 
+// admin is an admin of org, as the service sees one.
+func admin(org string) caseload.Principal {
+	if org == "" {
+		org = caseload.DefaultOrg
+	}
+	return caseload.Principal{User: "u_admin", Org: org, Role: caseload.RoleAdmin}
+}
+
 func day(s string) date.Date { return date.MustParse(s) }
 
 func at(s string) time.Time {
@@ -72,7 +80,7 @@ func testStore(t *testing.T, open func(*testing.T) *sqlstore.Store) {
 	t.Run("create and find", func(t *testing.T) {
 		svc, _ := newService(t)
 		c := &caseload.Case{Reference: "A-1", Notes: "first visit", History: schengen("2026-01-01", "")}
-		if err := svc.Create(ctx, c); err != nil {
+		if err := svc.Create(ctx, admin(c.Org), c); err != nil {
 			t.Fatal(err)
 		}
 		got, err := svc.Store.FindCase(ctx, caseload.DefaultOrg, c.ID)
@@ -96,7 +104,7 @@ func testStore(t *testing.T, open func(*testing.T) *sqlstore.Store) {
 	t.Run("organisations do not see each other's cases", func(t *testing.T) {
 		svc, _ := newService(t)
 		c := &caseload.Case{Org: "ngo-a", Reference: "A-1", History: schengen("2026-01-01", "")}
-		if err := svc.Create(ctx, c); err != nil {
+		if err := svc.Create(ctx, admin(c.Org), c); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := svc.Store.FindCase(ctx, "ngo-b", c.ID); !errors.Is(err, caseload.ErrNotFound) {
@@ -104,17 +112,17 @@ func testStore(t *testing.T, open func(*testing.T) *sqlstore.Store) {
 		}
 		c2 := *c
 		c2.Org = "ngo-b"
-		if err := svc.Store.UpdateCase(ctx, &c2); !errors.Is(err, caseload.ErrNotFound) {
+		if err := svc.Store.UpdateCase(ctx, &c2, nil); !errors.Is(err, caseload.ErrNotFound) {
 			t.Errorf("UpdateCase from another org = %v, want not found", err)
 		}
-		if err := svc.Store.DeleteCase(ctx, "ngo-b", c.ID, 0); !errors.Is(err, caseload.ErrNotFound) {
+		if err := svc.Store.DeleteCase(ctx, "ngo-b", c.ID, 0, nil); !errors.Is(err, caseload.ErrNotFound) {
 			t.Errorf("DeleteCase from another org = %v, want not found", err)
 		}
 		items, _, err := svc.Store.FindCases(ctx, "ngo-b", caseload.Filter{On: day("2026-01-10")})
 		if err != nil || len(items) != 0 {
 			t.Errorf("another org's list = %v, %v; want empty", items, err)
 		}
-		entries, err := svc.Store.Deadlines(ctx, "ngo-b", day("2026-01-01"))
+		entries, err := svc.Store.Deadlines(ctx, "ngo-b", "", "", day("2026-01-01"))
 		if err != nil || len(entries) != 0 {
 			t.Errorf("another org's deadlines = %v, %v; want none", entries, err)
 		}
@@ -126,38 +134,38 @@ func testStore(t *testing.T, open func(*testing.T) *sqlstore.Store) {
 	t.Run("no update is lost", func(t *testing.T) {
 		svc, _ := newService(t)
 		c := &caseload.Case{Reference: "A-1", History: schengen("2026-01-01", "")}
-		if err := svc.Create(ctx, c); err != nil {
+		if err := svc.Create(ctx, admin(c.Org), c); err != nil {
 			t.Fatal(err)
 		}
-		first, err := svc.Update(ctx, caseload.DefaultOrg, c.ID, 1, func(c *caseload.Case) error { c.Notes = "one"; return nil })
+		first, err := svc.Update(ctx, admin(caseload.DefaultOrg), c.ID, 1, "notes", func(c *caseload.Case) error { c.Notes = "one"; return nil })
 		if err != nil || first.Version != 2 {
 			t.Fatalf("update = %v, %v; want version 2", first, err)
 		}
-		if _, err := svc.Update(ctx, caseload.DefaultOrg, c.ID, 1, func(c *caseload.Case) error { c.Notes = "two"; return nil }); !errors.Is(err, caseload.ErrConflict) {
+		if _, err := svc.Update(ctx, admin(caseload.DefaultOrg), c.ID, 1, "notes", func(c *caseload.Case) error { c.Notes = "two"; return nil }); !errors.Is(err, caseload.ErrConflict) {
 			t.Fatalf("update at a stale version = %v, want conflict", err)
 		}
 		stale := *first
 		stale.Version = 1
-		if err := svc.Store.UpdateCase(ctx, &stale); !errors.Is(err, caseload.ErrConflict) {
+		if err := svc.Store.UpdateCase(ctx, &stale, nil); !errors.Is(err, caseload.ErrConflict) {
 			t.Fatalf("store update at a stale version = %v, want conflict", err)
 		}
 		got, _ := svc.Store.FindCase(ctx, caseload.DefaultOrg, c.ID)
 		if got.Notes != "one" || got.Version != 2 {
 			t.Errorf("after the conflict: notes %q version %d", got.Notes, got.Version)
 		}
-		if err := svc.Store.DeleteCase(ctx, caseload.DefaultOrg, c.ID, 1); !errors.Is(err, caseload.ErrConflict) {
+		if err := svc.Store.DeleteCase(ctx, caseload.DefaultOrg, c.ID, 1, nil); !errors.Is(err, caseload.ErrConflict) {
 			t.Errorf("delete at a stale version = %v, want conflict", err)
 		}
-		if err := svc.Store.DeleteCase(ctx, caseload.DefaultOrg, c.ID, 9_999_999_999); !errors.Is(err, caseload.ErrConflict) {
+		if err := svc.Store.DeleteCase(ctx, caseload.DefaultOrg, c.ID, 9_999_999_999, nil); !errors.Is(err, caseload.ErrConflict) {
 			t.Errorf("delete at a version beyond 32 bits = %v, want conflict", err)
 		}
-		if err := svc.Store.DeleteCase(ctx, caseload.DefaultOrg, c.ID, 2); err != nil {
+		if err := svc.Store.DeleteCase(ctx, caseload.DefaultOrg, c.ID, 2, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := svc.Store.FindCase(ctx, caseload.DefaultOrg, c.ID); !errors.Is(err, caseload.ErrNotFound) {
 			t.Errorf("after delete: %v", err)
 		}
-		if err := svc.Store.DeleteCase(ctx, caseload.DefaultOrg, c.ID, 0); !errors.Is(err, caseload.ErrNotFound) {
+		if err := svc.Store.DeleteCase(ctx, caseload.DefaultOrg, c.ID, 0, nil); !errors.Is(err, caseload.ErrNotFound) {
 			t.Errorf("delete twice = %v, want not found", err)
 		}
 	})
@@ -166,7 +174,7 @@ func testStore(t *testing.T, open func(*testing.T) *sqlstore.Store) {
 		svc, clk := newService(t)
 		mk := func(ref string, h stay.History) string {
 			c := &caseload.Case{Reference: ref, History: h}
-			if err := svc.Create(ctx, c); err != nil {
+			if err := svc.Create(ctx, admin(c.Org), c); err != nil {
 				t.Fatal(err)
 			}
 			return ref
@@ -236,7 +244,7 @@ func testStore(t *testing.T, open func(*testing.T) *sqlstore.Store) {
 		for i := range 23 {
 			entry := day("2025-11-01").AddDays(i * 3)
 			c := &caseload.Case{Reference: "P-" + entry.String(), History: schengen(entry.String(), "")}
-			if err := svc.Create(ctx, c); err != nil {
+			if err := svc.Create(ctx, admin(c.Org), c); err != nil {
 				t.Fatal(err)
 			}
 			want = append(want, c.ID)
@@ -269,28 +277,28 @@ func testStore(t *testing.T, open func(*testing.T) *sqlstore.Store) {
 	t.Run("calendar tokens and deadlines", func(t *testing.T) {
 		svc, _ := newService(t)
 		c := &caseload.Case{Reference: "CAL-1", History: schengen("2026-01-01", "")}
-		if err := svc.Create(ctx, c); err != nil {
+		if err := svc.Create(ctx, admin(c.Org), c); err != nil {
 			t.Fatal(err)
 		}
 		hash := []byte("0123456789abcdef0123456789abcdef")
-		id, err := svc.Store.CreateCalendarToken(ctx, caseload.DefaultOrg, hash, time.Now())
+		id, err := svc.Store.CreateCalendarToken(ctx, caseload.DefaultOrg, "u_1", hash, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		org, err := svc.Store.FindOrgByCalendarToken(ctx, hash)
-		if err != nil || org != caseload.DefaultOrg {
-			t.Fatalf("token lookup = %q, %v", org, err)
+		org, user, err := svc.Store.FindCalendarToken(ctx, hash)
+		if err != nil || org != caseload.DefaultOrg || user != "u_1" {
+			t.Fatalf("token lookup = %q, %q, %v", org, user, err)
 		}
-		if err := svc.Store.RevokeCalendarToken(ctx, "other-org", id); caseload.ErrorCode(err) != caseload.ENotFound {
+		if err := svc.Store.RevokeCalendarToken(ctx, "other-org", "u_1", id); caseload.ErrorCode(err) != caseload.ENotFound {
 			t.Errorf("revoking from another org = %v, want not found", err)
 		}
-		if err := svc.Store.RevokeCalendarToken(ctx, caseload.DefaultOrg, id); err != nil {
+		if err := svc.Store.RevokeCalendarToken(ctx, caseload.DefaultOrg, "u_1", id); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Store.FindOrgByCalendarToken(ctx, hash); !errors.Is(err, caseload.ErrNotFound) {
+		if _, _, err := svc.Store.FindCalendarToken(ctx, hash); !errors.Is(err, caseload.ErrNotFound) {
 			t.Errorf("a revoked token still works: %v", err)
 		}
-		entries, err := svc.Store.Deadlines(ctx, caseload.DefaultOrg, day("2026-01-10"))
+		entries, err := svc.Store.Deadlines(ctx, caseload.DefaultOrg, "", "", day("2026-01-10"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -224,3 +224,13 @@ func (b *Box) BlindIndex(kind, value string) []byte {
 
 // Equal reports whether two blind index values match, in constant time.
 func Equal(a, b []byte) bool { return hmac.Equal(a, b) }
+
+// DeriveKey unwraps the key wrapped for name and derives from it a key for
+// purpose, as the audit chain's HMAC key is derived from a stored key.
+func (kr *Keyring) DeriveKey(name string, w WrappedKey, purpose string) ([]byte, error) {
+	k, err := kr.unwrap(name, w)
+	if err != nil {
+		return nil, err
+	}
+	return hkdf.Key(sha256.New, k, nil, purpose, KeySize)
+}

@@ -136,24 +136,59 @@ type caseInput struct {
 	Reference string       `json:"reference"`
 	Notes     string       `json:"notes"`
 	History   stay.History `json:"history"`
+	// Identity is optional; on PUT, leaving it out keeps the stored one,
+	// and an empty object removes it.
+	Identity *caseload.Identity `json:"identity"`
+	// Assignee and Team, when left out, keep the stored ones (on PUT) or
+	// are the creator's (on POST).
+	Assignee *string `json:"assignee"`
+	Team     *string `json:"team"`
+	Closed   bool    `json:"closed"`
 }
 
 type caseJSON struct {
-	ID         string           `json:"id"`
-	Reference  string           `json:"reference"`
-	Notes      string           `json:"notes"`
-	History    *stay.History    `json:"history"`
-	Version    int64            `json:"version"`
-	Created    time.Time        `json:"created"`
-	Updated    time.Time        `json:"updated"`
+	ID        string        `json:"id"`
+	Reference string        `json:"reference"`
+	Notes     string        `json:"notes"`
+	History   *stay.History `json:"history"`
+	// Identity is masked unless ?reveal=identity was asked, and allowed.
+	Identity any        `json:"identity"`
+	Revealed bool       `json:"identity_revealed"`
+	Assignee string     `json:"assignee,omitempty"`
+	Team     string     `json:"team,omitempty"`
+	Closed   *time.Time `json:"closed"`
+	Version  int64      `json:"version"`
+	Created  time.Time  `json:"created"`
+	Updated  time.Time  `json:"updated"`
 	Evaluation *stay.Evaluation `json:"evaluation"`
 	// EvaluationError says why evaluation is null.
 	EvaluationError string `json:"evaluation_error,omitempty"`
 }
 
-// org is the organisation of the request: the default one until accounts
-// exist (the privacy issue).
-func org(r *http.Request) string { return caseload.DefaultOrg }
+// decodeBody decodes a JSON body strictly into v, naming the field at
+// fault.
+func decodeBody(r *http.Request, v any) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if _, err := document.Decode(body, v); err != nil {
+		return invalid(err, "")
+	}
+	return nil
+}
+
+// intParam reads an optional integer query parameter.
+func intParam(v, name string, lo, hi int) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, &caseload.Error{Code: caseload.EInvalid, Field: name, Msg: fmt.Sprintf("a whole number from %d to %d", lo, hi)}
+	}
+	return n, nil
+}
 
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
@@ -183,9 +218,36 @@ func ifMatch(r *http.Request) ([]int64, error) {
 	return versions, nil
 }
 
-func (s *Server) writeCase(w http.ResponseWriter, status int, c *caseload.Case) error {
+// writeCase answers with the case, its identity masked, or in clear when
+// the request asks ?reveal=identity and the principal may see it (which is
+// audited).
+func (s *Server) writeCase(w http.ResponseWriter, r *http.Request, status int, c *caseload.Case) error {
 	out := caseJSON{ID: c.ID, Reference: c.Reference, Notes: c.Notes, History: &c.History,
-		Version: c.Version, Created: c.Created, Updated: c.Updated}
+		Assignee: c.Assignee, Team: c.Team, Version: c.Version, Created: c.Created, Updated: c.Updated}
+	if !c.Closed.IsZero() {
+		out.Closed = &c.Closed
+	}
+	switch v := r.URL.Query().Get("reveal"); v {
+	case "":
+		m, err := s.Service.Masked(r.Context(), c)
+		if err != nil {
+			return err
+		}
+		if m != nil {
+			out.Identity = m
+		}
+	case "identity":
+		id, err := s.Service.Reveal(r.Context(), principal(r), c)
+		if err != nil {
+			return err
+		}
+		if id != nil {
+			out.Identity = id
+		}
+		out.Revealed = true
+	default:
+		return &caseload.Error{Code: caseload.EInvalid, Field: "reveal", Msg: fmt.Sprintf("%q is not accepted; accepted: identity", v)}
+	}
 	// A case stays readable when it cannot be evaluated any more, as when a
 	// rule pack it uses is no longer loaded; the reason says why.
 	if sc, err := stay.Prepare(&c.History, s.Packs.Lookup); err != nil {
@@ -214,12 +276,21 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c := &caseload.Case{Org: org(r), Reference: in.Reference, Notes: in.Notes, History: in.History}
-	if err := s.Service.Create(r.Context(), c); err != nil {
+	c := &caseload.Case{Reference: in.Reference, Notes: in.Notes, History: in.History, Identity: in.Identity}
+	if in.Assignee != nil {
+		c.Assignee = *in.Assignee
+	}
+	if in.Team != nil {
+		c.Team = *in.Team
+	}
+	if in.Closed {
+		c.Closed = s.Service.Now().UTC().Truncate(time.Microsecond)
+	}
+	if err := s.Service.Create(r.Context(), principal(r), c); err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/v1/cases/"+c.ID)
-	return s.writeCase(w, http.StatusCreated, c)
+	return s.writeCase(w, r, http.StatusCreated, c)
 }
 
 // caseID returns the {id} of the request, or a 404 for text that is no id
@@ -238,13 +309,13 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.Service.Store.FindCase(r.Context(), org(r), id)
+	c, err := s.Service.Get(r.Context(), principal(r), id)
 	if err != nil {
 		return err
 	}
 	// No 304 for If-None-Match: the ETag is the case's version, for If-Match,
 	// while the answer carries today's evaluation, which changes daily.
-	return s.writeCase(w, http.StatusOK, c)
+	return s.writeCase(w, r, http.StatusOK, c)
 }
 
 func (s *Server) putCase(w http.ResponseWriter, r *http.Request) error {
@@ -260,14 +331,30 @@ func (s *Server) putCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.Service.UpdateMatching(r.Context(), org(r), id, versions, func(c *caseload.Case) error {
+	now := s.Service.Now().UTC().Truncate(time.Microsecond)
+	c, err := s.Service.UpdateMatching(r.Context(), principal(r), id, versions, "case", func(c *caseload.Case) error {
 		c.Reference, c.Notes, c.History = in.Reference, in.Notes, in.History
+		if in.Identity != nil {
+			c.Identity = in.Identity
+		}
+		if in.Assignee != nil {
+			c.Assignee = *in.Assignee
+		}
+		if in.Team != nil {
+			c.Team = *in.Team
+		}
+		switch {
+		case !in.Closed:
+			c.Closed = time.Time{}
+		case c.Closed.IsZero():
+			c.Closed = now
+		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return s.writeCase(w, http.StatusOK, c)
+	return s.writeCase(w, r, http.StatusOK, c)
 }
 
 func (s *Server) deleteCase(w http.ResponseWriter, r *http.Request) error {
@@ -282,7 +369,7 @@ func (s *Server) deleteCase(w http.ResponseWriter, r *http.Request) error {
 	version := int64(0)
 	if len(versions) > 0 {
 		// Delete the version listed that is current, if any is.
-		c, err := s.Service.Store.FindCase(r.Context(), org(r), id)
+		c, err := s.Service.Get(r.Context(), principal(r), id)
 		if err != nil {
 			return err
 		}
@@ -291,7 +378,7 @@ func (s *Server) deleteCase(w http.ResponseWriter, r *http.Request) error {
 		}
 		version = c.Version
 	}
-	if err := s.Service.Store.DeleteCase(r.Context(), org(r), id, version); err != nil {
+	if err := s.Service.Delete(r.Context(), principal(r), id, version); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -373,13 +460,13 @@ func (s *Server) changePart(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	c, err := s.Service.UpdateMatching(r.Context(), org(r), id, versions, func(c *caseload.Case) error {
+	c, err := s.Service.UpdateMatching(r.Context(), principal(r), id, versions, p.name, func(c *caseload.Case) error {
 		return change(p, &c.History, body)
 	})
 	if err != nil {
 		return err
 	}
-	return s.writeCase(w, status, c)
+	return s.writeCase(w, r, status, c)
 }
 
 func (s *Server) addPart(w http.ResponseWriter, r *http.Request) error {
@@ -418,6 +505,7 @@ type listJSON struct {
 type itemJSON struct {
 	ID              string     `json:"id"`
 	Reference       string     `json:"reference"`
+	Name            string     `json:"name,omitempty"` // masked
 	State           stay.State `json:"state"`
 	AuthorizedUntil *date.Date `json:"authorized_until"`
 	Deadline        *date.Date `json:"deadline"`
@@ -475,24 +563,35 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Limit = n
 	}
-	items, next, err := s.Service.Store.FindCases(r.Context(), org(r), f)
+	var items []caseload.ListItem
+	var next string
+	var err error
+	if pp := q.Get("passport"); pp != "" {
+		items, next, err = s.Service.FindByPassport(r.Context(), principal(r), pp, f)
+	} else {
+		items, next, err = s.Service.List(r.Context(), principal(r), f)
+	}
 	if err != nil {
 		return err
 	}
 	out := listJSON{On: f.On, Items: []itemJSON{}, NextCursor: next}
 	for _, it := range items {
-		out.Items = append(out.Items, itemJSON{it.ID, it.Reference, it.State, datePtr(it.AuthorizedUntil), datePtr(it.Deadline), it.DeadlineKind, it.Version})
+		out.Items = append(out.Items, itemJSON{it.ID, it.Reference, it.Name, it.State, datePtr(it.AuthorizedUntil), datePtr(it.Deadline), it.DeadlineKind, it.Version})
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) createCalendarToken(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	if !p.Can(caseload.PermCalendar) {
+		return caseload.ErrForbidden
+	}
 	var b [20]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return err
 	}
 	token := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
-	id, err := s.Service.Store.CreateCalendarToken(r.Context(), org(r), hashToken(token), s.Service.Now())
+	id, err := s.Service.Store.CreateCalendarToken(r.Context(), p.Org, p.User, hashToken(token), s.Service.Now())
 	if err != nil {
 		return err
 	}
@@ -504,7 +603,8 @@ func (s *Server) revokeCalendarToken(w http.ResponseWriter, r *http.Request) err
 	if !caseload.ValidID(r.PathValue("id"), "cal_") {
 		return errStatus(http.StatusNotFound, "not found", "", "no such calendar token")
 	}
-	if err := s.Service.Store.RevokeCalendarToken(r.Context(), org(r), r.PathValue("id")); err != nil {
+	p := principal(r)
+	if err := s.Service.Store.RevokeCalendarToken(r.Context(), p.Org, p.User, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -518,23 +618,36 @@ var deadlineTitles = map[string]string{
 	stay.LeaveToAvoidBar: "leave to avoid a re-entry bar",
 }
 
-// calendar serves the deadlines of the token's organisation as iCalendar.
-// Events carry the case reference only.
+// calendar serves the deadlines of the cases the token's account may see
+// in a calendar, as iCalendar, with the account's permissions as they are
+// now: a disabled or demoted account's feed empties or stops. Events carry
+// the case reference only.
 func (s *Server) calendar(w http.ResponseWriter, r *http.Request) error {
 	token := r.URL.Query().Get("token")
 	if token == "" {
 		return errStatus(http.StatusNotFound, "not found", "", "no such calendar")
 	}
-	o, err := s.Service.Store.FindOrgByCalendarToken(r.Context(), hashToken(token))
+	notFound := errStatus(http.StatusNotFound, "not found", "", "no such calendar")
+	_, user, err := s.Service.Store.FindCalendarToken(r.Context(), hashToken(token))
 	if err != nil {
 		if caseload.ErrorCode(err) == caseload.ENotFound {
-			return errStatus(http.StatusNotFound, "not found", "", "no such calendar")
+			return notFound
+		}
+		return err
+	}
+	p, err := s.Service.PrincipalOf(r.Context(), user)
+	if err != nil {
+		if code := caseload.ErrorCode(err); code == caseload.ENotFound || code == caseload.EUnauthenticated {
+			return notFound
 		}
 		return err
 	}
 	today := s.Service.Today()
-	entries, err := s.Service.Store.Deadlines(r.Context(), o, today.AddDays(-30))
+	entries, err := s.Service.CalendarEntries(r.Context(), p, today.AddDays(-30))
 	if err != nil {
+		if caseload.ErrorCode(err) == caseload.EForbidden {
+			return notFound
+		}
 		return err
 	}
 	feed := calendar.Feed{Name: "visaclock deadlines", Stamp: s.Service.Now().UTC().Truncate(time.Second)}

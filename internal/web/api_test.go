@@ -693,9 +693,9 @@ func TestParts(t *testing.T) {
 						var r *response
 						var err error
 						if w%2 == 0 {
-							r, err = send(e.URL, "PUT", path, caseBody("P-1", fmt.Sprintf("writer %d", w), schengenStay("2026-01-05", "")), "If-Match", v)
+							r, err = send(e.URL, "PUT", path, caseBody("P-1", fmt.Sprintf("writer %d", w), schengenStay("2026-01-05", "")), e.auth([]string{"If-Match", v})...)
 						} else {
-							r, err = send(e.URL, "POST", path+"/trips", `{"entry":"2025-12-01","exit":"2025-12-02"}`, "If-Match", v)
+							r, err = send(e.URL, "POST", path+"/trips", `{"entry":"2025-12-01","exit":"2025-12-02"}`, e.auth([]string{"If-Match", v})...)
 						}
 						if err == nil {
 							statuses[w] = r.Status

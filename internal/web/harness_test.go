@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 
 	"visaclock/internal/caseload"
 	"visaclock/internal/date"
+	"visaclock/internal/login"
 	"visaclock/internal/packs"
 	"visaclock/internal/sqlstore"
 	"visaclock/internal/sqlstore/sqlstoretest"
@@ -103,7 +105,19 @@ type apiEnv struct {
 	Packs  *packs.Registry
 	Server *Server
 	HTTP   *httptest.Server
+	// Admin is the first admin of the default organisation, and Token an
+	// API token of theirs with every permission, which do sends unless
+	// the request names its own Authorization (or "Authorization", "" for
+	// none).
+	Admin caseload.Principal
+	Token string
 }
+
+// testPassword passes login.ValidatePassword; the tests' argon2 cost is
+// low so that logins are quick.
+const testPassword = "correct horse battery staple"
+
+var testParams = login.Params{Memory: 64, Time: 1, Threads: 1}
 
 // startDay is the clock's day when a test starts, unless it sets another.
 const startDay = "2026-01-10"
@@ -117,13 +131,61 @@ func newEnv(t *testing.T, open opener, log *slog.Logger) *apiEnv {
 	clk.Set(startDay)
 	st := open(t)
 	srv := &Server{
-		Service: &caseload.Service{Store: st, Lookup: reg.Lookup, Now: clk.Now},
+		Service: &caseload.Service{Store: st, Lookup: reg.Lookup, Now: clk.Now, Keys: sqlstoretest.Keyring(), PasswordParams: testParams},
 		Packs:   reg,
 		Log:     log,
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &apiEnv{t: t, URL: hs.URL, Clock: clk, Store: st, Packs: reg, Server: srv, HTTP: hs}
+	e := &apiEnv{t: t, URL: hs.URL, Clock: clk, Store: st, Packs: reg, Server: srv, HTTP: hs}
+	e.Admin, e.Token = e.newOrg(caseload.DefaultOrg, "admin")
+	return e
+}
+
+// newOrg makes an organisation through its set-up link, and returns its
+// first admin and an API token of theirs with every permission.
+func (e *apiEnv) newOrg(id, username string) (caseload.Principal, string) {
+	e.t.Helper()
+	ctx := context.Background()
+	svc := e.Server.Service
+	_, secret, err := svc.CreateOrg(ctx, id, "NGO "+id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	u, err := svc.ClaimSetup(ctx, secret, username, testPassword)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	p := caseload.Principal{User: u.ID, Org: u.Org, Role: u.Role}
+	return p, e.tokenFor(p, caseload.Permissions...)
+}
+
+// tokenFor makes an API token for p with the permissions of scopes that
+// p's role has.
+func (e *apiEnv) tokenFor(p caseload.Principal, scopes ...caseload.Permission) string {
+	e.t.Helper()
+	var have []caseload.Permission
+	for _, sc := range scopes {
+		if caseload.ScopeOf(p.Role, sc) != caseload.ScopeNone {
+			have = append(have, sc)
+		}
+	}
+	_, secret, err := e.Server.Service.CreateToken(context.Background(), p, "tests", have, 30*24*time.Hour)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return secret
+}
+
+// auth returns hdr with the env's token added, unless hdr names an
+// Authorization of its own.
+func (e *apiEnv) auth(hdr []string) []string {
+	for i := 0; i+1 < len(hdr); i += 2 {
+		if strings.EqualFold(hdr[i], "Authorization") {
+			return hdr
+		}
+	}
+	return append([]string{"Authorization", "Bearer " + e.Token}, hdr...)
 }
 
 // response is what the server answered.
@@ -138,7 +200,7 @@ type response struct {
 // and as JSON otherwise; nil sends none. hdr holds header name, value pairs.
 func (e *apiEnv) do(method, path string, body any, hdr ...string) *response {
 	e.t.Helper()
-	return doRequest(e.t, e.URL, method, path, body, hdr...)
+	return doRequest(e.t, e.URL, method, path, body, e.auth(hdr)...)
 }
 
 func doRequest(t *testing.T, base, method, path string, body any, hdr ...string) *response {
@@ -174,7 +236,9 @@ func send(base, method, path string, body any, hdr ...string) (*response, error)
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
+		if hdr[i+1] != "" {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

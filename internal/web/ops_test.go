@@ -14,6 +14,7 @@ import (
 
 	"visaclock/internal/caseload"
 	"visaclock/internal/packs"
+	"visaclock/internal/sqlstore/sqlstoretest"
 )
 
 func TestOperations(t *testing.T) {
@@ -209,10 +210,12 @@ func TestCaseReadableWithoutItsPack(t *testing.T) {
 		id := created["id"].(string)
 		// The same store, served by a server that lacks every pack.
 		none := &packs.Registry{}
-		srv := &Server{Service: &caseload.Service{Store: e.Store, Lookup: none.Lookup, Now: e.Clock.Now}, Packs: none}
+		srv := &Server{Service: &caseload.Service{Store: e.Store, Lookup: none.Lookup, Now: e.Clock.Now, Keys: sqlstoretest.Keyring()}, Packs: none}
 		hs := httptest.NewServer(srv.Handler())
 		defer hs.Close()
-		res, err := http.Get(hs.URL + "/v1/cases/" + id)
+		req, _ := http.NewRequest("GET", hs.URL+"/v1/cases/"+id, nil)
+		req.Header.Set("Authorization", "Bearer "+e.Token)
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

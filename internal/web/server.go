@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,9 @@ type Server struct {
 	Log     *slog.Logger
 	// RequestTimeout bounds each request's work; zero means 10 seconds.
 	RequestTimeout time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed. Nobody else's are.
+	TrustedProxies []netip.Prefix
 
 	mux      *http.ServeMux
 	registry *prometheus.Registry
@@ -46,28 +50,61 @@ type Server struct {
 type Route struct {
 	Method, Pattern string
 	handler         func(http.ResponseWriter, *http.Request) error
+	// Public routes need no login: health, the description, stateless
+	// evaluation (which stores nothing), logging in, the first admin's
+	// set-up, and the calendar feed (which carries its own token).
+	Public bool
+	// MaxBody overrides the body limit; zero means MaxBody.
+	MaxBody int64
 }
+
+// MaxImport is the largest import body accepted.
+const MaxImport = 256 << 20
 
 // Routes lists every API route.
 func (s *Server) Routes() []Route {
+	pub := func(m, p string, h func(http.ResponseWriter, *http.Request) error) Route {
+		return Route{Method: m, Pattern: p, handler: h, Public: true}
+	}
 	return []Route{
-		{"GET", "/healthz", s.healthz},
-		{"GET", "/readyz", s.readyz},
-		{"GET", "/v1/openapi.json", s.openapi},
-		{"POST", "/v1/evaluate", s.evaluate},
-		{"POST", "/v1/plan", s.plan},
-		{"GET", "/v1/rules", s.listRules},
-		{"POST", "/v1/cases", s.createCase},
-		{"GET", "/v1/cases", s.listCases},
-		{"GET", "/v1/cases/{id}", s.getCase},
-		{"PUT", "/v1/cases/{id}", s.putCase},
-		{"DELETE", "/v1/cases/{id}", s.deleteCase},
-		{"POST", "/v1/cases/{id}/{part}", s.addPart},
-		{"PUT", "/v1/cases/{id}/{part}/{n}", s.putPart},
-		{"DELETE", "/v1/cases/{id}/{part}/{n}", s.deletePart},
-		{"POST", "/v1/calendar-tokens", s.createCalendarToken},
-		{"DELETE", "/v1/calendar-tokens/{id}", s.revokeCalendarToken},
-		{"GET", "/v1/calendar.ics", s.calendar},
+		pub("GET", "/healthz", s.healthz),
+		pub("GET", "/readyz", s.readyz),
+		pub("GET", "/v1/openapi.json", s.openapi),
+		pub("POST", "/v1/evaluate", s.evaluate),
+		pub("POST", "/v1/plan", s.plan),
+		pub("GET", "/v1/rules", s.listRules),
+		pub("POST", "/v1/setup", s.setup),
+		pub("GET", "/setup", s.setupPage),
+		pub("POST", "/setup", s.setupForm),
+		pub("POST", "/v1/login", s.login),
+		pub("GET", "/v1/calendar.ics", s.calendar),
+		{Method: "POST", Pattern: "/v1/logout", handler: s.logout},
+		{Method: "GET", Pattern: "/v1/me", handler: s.me},
+		{Method: "POST", Pattern: "/v1/me/password", handler: s.changePassword},
+		{Method: "POST", Pattern: "/v1/me/totp", handler: s.startTOTP},
+		{Method: "POST", Pattern: "/v1/me/totp/confirm", handler: s.confirmTOTP},
+		{Method: "GET", Pattern: "/v1/users", handler: s.listUsers},
+		{Method: "POST", Pattern: "/v1/users", handler: s.createUser},
+		{Method: "PUT", Pattern: "/v1/users/{id}", handler: s.updateUser},
+		{Method: "DELETE", Pattern: "/v1/users/{id}/totp", handler: s.resetTOTP},
+		{Method: "GET", Pattern: "/v1/tokens", handler: s.listTokens},
+		{Method: "POST", Pattern: "/v1/tokens", handler: s.createToken},
+		{Method: "DELETE", Pattern: "/v1/tokens/{id}", handler: s.revokeToken},
+		{Method: "GET", Pattern: "/v1/audit", handler: s.auditLog},
+		{Method: "GET", Pattern: "/v1/org/settings", handler: s.getSettings},
+		{Method: "PUT", Pattern: "/v1/org/settings", handler: s.putSettings},
+		{Method: "POST", Pattern: "/v1/export", handler: s.export},
+		{Method: "POST", Pattern: "/v1/import", handler: s.importCases, MaxBody: MaxImport},
+		{Method: "POST", Pattern: "/v1/cases", handler: s.createCase},
+		{Method: "GET", Pattern: "/v1/cases", handler: s.listCases},
+		{Method: "GET", Pattern: "/v1/cases/{id}", handler: s.getCase},
+		{Method: "PUT", Pattern: "/v1/cases/{id}", handler: s.putCase},
+		{Method: "DELETE", Pattern: "/v1/cases/{id}", handler: s.deleteCase},
+		{Method: "POST", Pattern: "/v1/cases/{id}/{part}", handler: s.addPart},
+		{Method: "PUT", Pattern: "/v1/cases/{id}/{part}/{n}", handler: s.putPart},
+		{Method: "DELETE", Pattern: "/v1/cases/{id}/{part}/{n}", handler: s.deletePart},
+		{Method: "POST", Pattern: "/v1/calendar-tokens", handler: s.createCalendarToken},
+		{Method: "DELETE", Pattern: "/v1/calendar-tokens/{id}", handler: s.revokeCalendarToken},
 	}
 }
 
@@ -85,7 +122,7 @@ func (s *Server) Handler() http.Handler {
 	s.mux = http.NewServeMux()
 	for _, r := range s.Routes() {
 		pattern := r.Method + " " + r.Pattern
-		s.mux.Handle(pattern, s.handle(pattern, r.handler))
+		s.mux.Handle(pattern, s.handle(pattern, r))
 	}
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	cop := http.NewCrossOriginProtection()
@@ -102,6 +139,12 @@ func (s *Server) Handler() http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		if s.secure(r) {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -152,7 +195,24 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // handle wraps a handler: a body limit, a deadline, error responses, and
 // one log line and metric per request. Logs name the route pattern, never
 // the path, the body or anything from a case.
-func (s *Server) handle(route string, h func(http.ResponseWriter, *http.Request) error) http.Handler {
+func (s *Server) handle(route string, rt Route) http.Handler {
+	limit := rt.MaxBody
+	if limit == 0 {
+		limit = MaxBody
+	}
+	h := rt.handler
+	if !rt.Public {
+		h = func(w http.ResponseWriter, r *http.Request) error {
+			p, err := s.authenticate(r)
+			if err != nil {
+				return err
+			}
+			if p.EnrollOnly && !enrollRoutes[route] {
+				return &caseload.Error{Code: caseload.EForbidden, Msg: "your organisation requires a second factor: set one up first (POST /v1/me/totp)"}
+			}
+			return rt.handler(w, withPrincipal(r, p))
+		}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		timeout := s.RequestTimeout
@@ -162,7 +222,7 @@ func (s *Server) handle(route string, h func(http.ResponseWriter, *http.Request)
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
 		r = r.WithContext(ctx)
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		sw := &statusWriter{ResponseWriter: w}
 		if err := h(sw, r); err != nil {
 			s.writeError(sw, r, err)
@@ -245,6 +305,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			writeProblem(w, r, http.StatusPreconditionFailed, "precondition failed", ae.Msg, nil)
 		case caseload.EInvalid:
 			writeProblem(w, r, http.StatusUnprocessableEntity, "invalid input", ae.Error(), fields)
+		case caseload.EForbidden:
+			writeProblem(w, r, http.StatusForbidden, "forbidden", ae.Msg, fields)
+		case caseload.EUnauthenticated:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="visaclock"`)
+			writeProblem(w, r, http.StatusUnauthorized, "unauthenticated", ae.Msg, fields)
+		case caseload.EExists:
+			writeProblem(w, r, http.StatusConflict, "conflict", ae.Error(), fields)
+		case caseload.ELimited:
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, ae.RetryAfter)))
+			writeProblem(w, r, http.StatusTooManyRequests, "too many attempts", ae.Msg, nil)
 		default:
 			s.internal(w, r, err)
 		}
@@ -303,3 +373,5 @@ func IsLoopback(addr string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+func asAppError(err error, ae **caseload.Error) bool { return errors.As(err, ae) }

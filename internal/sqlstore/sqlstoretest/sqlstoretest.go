@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"net/url"
 	"os"
@@ -14,8 +15,39 @@ import (
 	"testing"
 	"time"
 
+	"visaclock/internal/caseload"
 	"visaclock/internal/sqlstore"
+	"visaclock/internal/vault"
 )
+
+// testMasterKey is the master key of every test store. It is fixed so that
+// a test can open a store again, or read a backup, with Keyring.
+var testMasterKey = func() vault.MasterKey {
+	k, err := vault.ParseMasterKey("1:" + base64.StdEncoding.EncodeToString([]byte("visaclock test master key 32 by.")))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
+// Keyring returns the keyring of the test stores.
+func Keyring() *vault.Keyring {
+	kr, err := vault.NewKeyring(testMasterKey)
+	if err != nil {
+		panic(err)
+	}
+	return kr
+}
+
+// secure gives s its audit chain, as `visaclock serve` does.
+func secure(t testing.TB, s *sqlstore.Store) {
+	t.Helper()
+	chain, err := caseload.OpenAudit(context.Background(), s, Keyring())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetAuditChain(chain)
+}
 
 // PostgresURL is the server PostgreSQL tests use:
 // $VISACLOCK_TEST_POSTGRES_URL, or the local one of the dev and CI machines.
@@ -37,6 +69,7 @@ func SQLite(t testing.TB) *sqlstore.Store {
 	if _, err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	secure(t, s)
 	return s
 }
 
@@ -53,6 +86,7 @@ func Postgres(t testing.TB, prefix string) *sqlstore.Store {
 	if _, err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	secure(t, s)
 	return s
 }
 

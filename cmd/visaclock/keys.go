@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"visaclock/internal/audit"
+	"visaclock/internal/caseload"
+	"visaclock/internal/sqlstore"
+	"visaclock/internal/vault"
+)
+
+// MasterKeysEnv holds the master keys, current first, separated by commas
+// or newlines, when they are not in a file.
+const MasterKeysEnv = "VISACLOCK_MASTER_KEYS"
+
+// keyFile is --master-key-file, or DATA/master.key.
+func (f *storeFlags) keyFile() string {
+	if f.masterKeyFile != "" {
+		return f.masterKeyFile
+	}
+	return filepath.Join(f.data, "master.key")
+}
+
+func parseKeyring(text, where string) (*vault.Keyring, error) {
+	var keys []vault.MasterKey
+	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == ',' || r == '\r' }) {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, err := vault.ParseMasterKey(line)
+		if err != nil {
+			return nil, fmt.Errorf("%s: key %d: %w", where, len(keys)+1, err)
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("%s: no master key; make one with `visaclock keys new`", where)
+	}
+	return vault.NewKeyring(keys[0], keys[1:]...)
+}
+
+// keyring loads the master keys from the environment or the key file. On
+// a database that has never held a key, and with neither given, it makes
+// a key file; otherwise a missing key is an error, because a new key could
+// not open what the old one sealed.
+func (f *storeFlags) keyring(ctx context.Context, st *sqlstore.Store, stderr io.Writer) (*vault.Keyring, error) {
+	if env := os.Getenv(MasterKeysEnv); env != "" {
+		return parseKeyring(env, MasterKeysEnv)
+	}
+	path := f.keyFile()
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return parseKeyring(string(b), path)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("--master-key-file: %w", err)
+	}
+	if _, err := st.WrappedKey(ctx, "audit"); !errors.Is(err, caseload.ErrNotFound) {
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("--master-key-file %s: not found, and this database was sealed with a master key; give it with --master-key-file or %s", path, MasterKeysEnv)
+	}
+	k, err := vault.NewMasterKey(1)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(k.String()+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("--master-key-file: %w", err)
+	}
+	fmt.Fprintf(stderr, "made a new master key in %s: keep a copy somewhere other than this machine, and see docs/security.md to keep it off the database's disk\n", path)
+	return vault.NewKeyring(k)
+}
+
+// openSecure opens the migrated store with its keyring and audit chain.
+func (f *storeFlags) openSecure(ctx context.Context, stderr io.Writer) (*sqlstore.Store, *vault.Keyring, error) {
+	st, err := f.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	kr, err := f.keyring(ctx, st, stderr)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	chain, err := caseload.OpenAudit(ctx, st, kr)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	st.SetAuditChain(chain)
+	return st, kr, nil
+}
+
+func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"keys: accepted: new, rotate"}
+	}
+	switch args[0] {
+	case "new":
+		fs := newFlags("keys new", stderr)
+		id := fs.Int("id", 1, "the key's `ID`, 1 to 255; give each new key the next id")
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+		if err := noArgs(fs); err != nil {
+			return err
+		}
+		if *id < 1 || *id > 255 {
+			return usageError{"--id: from 1 to 255"}
+		}
+		k, err := vault.NewMasterKey(byte(*id))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, k.String())
+		return nil
+	case "rotate":
+		fs := newFlags("keys rotate", stderr)
+		var sf storeFlags
+		sf.register(fs)
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+		if err := noArgs(fs); err != nil {
+			return err
+		}
+		st, kr, err := sf.openSecure(ctx, stderr)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		n, err := caseload.RotateKeys(ctx, st, kr)
+		if err != nil {
+			return fmt.Errorf("keys rotate: nothing was changed: %w", err)
+		}
+		if err := st.AppendAudit(ctx, auditEntry("keys.rotate", "master="+strconv.Itoa(int(kr.Current())))); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "re-wrapped %d keys under master key %d; the older master keys can now be removed\n", n, kr.Current())
+		return nil
+	}
+	return usageError{"keys: accepted: new, rotate"}
+}
+
+func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return usageError{"audit: accepted: verify"}
+	}
+	fs := newFlags("audit verify", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	st, kr, err := sf.openSecure(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	chain, err := caseload.OpenAudit(ctx, st, kr)
+	if err != nil {
+		return err
+	}
+	n, err := caseload.VerifyAudit(ctx, st, chain)
+	if err != nil {
+		fmt.Fprintf(stdout, "audit log TAMPERED after %d good entries: %v\n", n, err)
+		return statusError{code: 5}
+	}
+	fmt.Fprintf(stdout, "audit log intact: %d entries\n", n)
+	if n > 0 {
+		last, err := st.AuditEntries(ctx, "", int64(n-1), 1)
+		if err == nil && len(last) == 1 {
+			// Writing the last hash down elsewhere lets a later check see
+			// whether entries were cut off the end, which a chain alone cannot.
+			fmt.Fprintf(stdout, "last entry %d, hash %x\n", last[0].Seq, last[0].Hash)
+		}
+	}
+	return nil
+}
+
+func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("backup", stderr)
+	out := fs.String("out", "", "write the snapshot to `FILE`, which must not exist")
+	var sf storeFlags
+	sf.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{"backup: --out FILE is required"}
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Backup(ctx, *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backup written to %s; it is sealed like the database: keep the master key apart from it\n", *out)
+	return nil
+}
+
+func runOrgs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return usageError{"orgs: accepted: add"}
+	}
+	fs := newFlags("orgs add", stderr)
+	name := fs.String("name", "", "the organisation's `NAME`, shown to its admins")
+	base := fs.String("url", "http://127.0.0.1:8080", "the server's `URL`, for the set-up link")
+	var sf storeFlags
+	sf.register(fs)
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	st, kr, err := sf.openSecure(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := &caseload.Service{Store: st, Keys: kr, Now: nowUTC}
+	o, secret, err := svc.CreateOrg(ctx, "", *name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "organisation %s made; its first admin sets up their account, once, within 24 hours, at:\n%s/setup?token=%s\n", o.ID, strings.TrimRight(*base, "/"), secret)
+	return nil
+}
+
+func nowUTC() time.Time { return time.Now().UTC() }
+
+// auditEntry is an audit entry for an operator's command, which acts as
+// no account.
+func auditEntry(action, detail string) audit.Entry {
+	return audit.Entry{At: nowUTC(), Actor: "operator", Action: action, Detail: detail}
+}

@@ -1,0 +1,143 @@
+package caseload
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"visaclock/internal/stay"
+)
+
+// ExportFormat names the layout of an export, so that a later version can
+// read older files.
+const ExportFormat = "visaclock-export/1"
+
+// Bundle is an export: cases with their identities in clear, to be
+// encrypted (package archive) before it leaves the process.
+type Bundle struct {
+	Format   string       `json:"format"`
+	Org      string       `json:"org"`
+	Exported time.Time    `json:"exported"`
+	Cases    []ExportCase `json:"cases"`
+}
+
+// ExportCase is one case as exported: everything needed to make it again.
+type ExportCase struct {
+	ID        string       `json:"id"`
+	Reference string       `json:"reference"`
+	Notes     string       `json:"notes,omitempty"`
+	History   stay.History `json:"history"`
+	Identity  *Identity    `json:"identity,omitempty"`
+	Assignee  string       `json:"assignee,omitempty"`
+	Team      string       `json:"team,omitempty"`
+	Closed    time.Time    `json:"closed,omitzero"`
+	Created   time.Time    `json:"created"`
+	Updated   time.Time    `json:"updated"`
+}
+
+// MaxExport bounds the cases in one export, which is held in memory.
+const MaxExport = 200_000
+
+// Export gathers the cases with ids (every case of p's organisation when
+// ids is empty) into a bundle, and audits the export before returning it.
+func (s *Service) Export(ctx context.Context, p Principal, ids []string) (*Bundle, error) {
+	if !p.Can(PermCaseExport) {
+		return nil, ErrForbidden
+	}
+	if len(ids) == 0 {
+		for after := ""; ; {
+			page, err := s.Store.CaseIDs(ctx, p.Org, after, 1000)
+			if err != nil {
+				return nil, err
+			}
+			if len(page) == 0 {
+				break
+			}
+			ids = append(ids, page...)
+			after = page[len(page)-1]
+			if len(ids) > MaxExport {
+				return nil, Errorf(EInvalid, "ids", "more than %d cases; export them in parts", MaxExport)
+			}
+		}
+	}
+	b := &Bundle{Format: ExportFormat, Org: p.Org, Exported: s.now(), Cases: make([]ExportCase, 0, len(ids))}
+	for _, id := range ids {
+		c, err := s.Store.FindCase(ctx, p.Org, id)
+		if err != nil {
+			if ErrorCode(err) == ENotFound {
+				return nil, Errorf(ENotFound, "ids", "no case %s", id)
+			}
+			return nil, err
+		}
+		if !p.Reaches(PermCaseExport, c) {
+			return nil, Errorf(ENotFound, "ids", "no case %s", id)
+		}
+		ident, err := s.open(ctx, c.Org, c.ID, c.Sealed)
+		if err != nil {
+			return nil, err
+		}
+		b.Cases = append(b.Cases, ExportCase{ID: c.ID, Reference: c.Reference, Notes: c.Notes, History: c.History, Identity: ident,
+			Assignee: c.Assignee, Team: c.Team, Closed: c.Closed, Created: c.Created, Updated: c.Updated})
+	}
+	if err := s.Audit(ctx, p, "case.export", "", fmt.Sprintf("cases=%d", len(b.Cases))); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Import stores a bundle's cases in p's organisation, keeping their ids,
+// references, histories, identities and dates; identities are sealed again
+// under this organisation's key. It stores all of them or none: an id that
+// is taken already, or a case that does not validate, refuses the import.
+func (s *Service) Import(ctx context.Context, p Principal, b *Bundle) (int, error) {
+	if !p.Can(PermCaseImport) {
+		return 0, ErrForbidden
+	}
+	if b.Format != ExportFormat {
+		return 0, Errorf(EInvalid, "format", "an export of format %q; this file says %q", ExportFormat, b.Format)
+	}
+	if len(b.Cases) > MaxExport {
+		return 0, Errorf(EInvalid, "cases", "at most %d cases in one import", MaxExport)
+	}
+	users, err := s.Store.Users(ctx, p.Org)
+	if err != nil {
+		return 0, err
+	}
+	known := func(id string) bool {
+		return slices.ContainsFunc(users, func(u User) bool { return u.ID == id })
+	}
+	cs := make([]*Case, 0, len(b.Cases))
+	seen := map[string]bool{}
+	for i, ec := range b.Cases {
+		field := fmt.Sprintf("cases[%d]", i)
+		if !ValidID(ec.ID, "c_") || seen[ec.ID] {
+			return 0, Errorf(EInvalid, field+".id", "a case id as visaclock makes them, once per file")
+		}
+		seen[ec.ID] = true
+		if _, err := s.Store.FindCase(ctx, p.Org, ec.ID); err == nil {
+			return 0, Errorf(EExists, field+".id", "case %s exists already; erase it first or import elsewhere", ec.ID)
+		} else if ErrorCode(err) != ENotFound {
+			return 0, err
+		}
+		c := &Case{ID: ec.ID, Org: p.Org, Reference: ec.Reference, Notes: ec.Notes, History: ec.History, Identity: ec.Identity,
+			Team: ec.Team, Closed: ec.Closed, Created: ec.Created.UTC(), Updated: ec.Updated.UTC()}
+		if known(ec.Assignee) {
+			c.Assignee = ec.Assignee
+		}
+		if err := s.Evaluate(c); err != nil {
+			if e, ok := err.(*Error); ok {
+				return 0, Errorf(e.Code, field+"."+e.Field, "%s", e.Msg)
+			}
+			return 0, err
+		}
+		if err := s.seal(ctx, c); err != nil {
+			return 0, err
+		}
+		cs = append(cs, c)
+	}
+	if err := s.Store.CreateCases(ctx, cs, s.event(p, "case.import", "", fmt.Sprintf("cases=%d", len(cs)))); err != nil {
+		return 0, err
+	}
+	return len(cs), nil
+}

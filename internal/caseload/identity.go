@@ -1,0 +1,83 @@
+package caseload
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"visaclock/internal/date"
+)
+
+// Identity is who a case is about. Every field is optional: the engine
+// needs none of them, and the least collected is the least that can leak.
+// It is kept only sealed under the organisation's data key; the passport
+// number is findable only through a keyed blind index.
+type Identity struct {
+	Name        string    `json:"name,omitempty"`
+	BirthDate   date.Date `json:"birth_date,omitzero"`
+	Nationality string    `json:"nationality,omitempty"`
+	Passport    string    `json:"passport,omitempty"`
+	Contact     string    `json:"contact,omitempty"`
+}
+
+// Empty reports whether no field is set.
+func (id *Identity) Empty() bool { return id == nil || *id == Identity{} }
+
+// Validate checks each field's length and text.
+func (id *Identity) Validate() error {
+	if id == nil {
+		return nil
+	}
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"name", id.Name, 200}, {"nationality", id.Nationality, 60}, {"passport", id.Passport, 40}, {"contact", id.Contact, 500}} {
+		if n := utf8.RuneCountInString(f.v); n > f.max {
+			return Errorf(EInvalid, "identity."+f.name, "at most %d characters, got %d", f.max, n)
+		}
+		if err := checkText(f.v); err != "" {
+			return Errorf(EInvalid, "identity."+f.name, "%s", err)
+		}
+	}
+	return nil
+}
+
+// Masked returns the identity as lists and unrevealed reads show it: each
+// word of the name cut to its first letter, the passport number to its last
+// two characters, and the other fields to whether they are set.
+func (id *Identity) Masked() *MaskedIdentity {
+	if id.Empty() {
+		return nil
+	}
+	m := &MaskedIdentity{
+		Name:        maskName(id.Name),
+		BirthDate:   id.BirthDate != 0,
+		Nationality: id.Nationality != "",
+		Contact:     id.Contact != "",
+	}
+	if p := []rune(strings.TrimSpace(id.Passport)); len(p) > 0 {
+		tail := p[max(0, len(p)-2):]
+		if len(p) <= 4 {
+			tail = nil // too short to show any of it
+		}
+		m.Passport = "•••" + string(tail)
+	}
+	return m
+}
+
+// MaskedIdentity is an identity with its content hidden.
+type MaskedIdentity struct {
+	Name        string `json:"name,omitempty"`
+	BirthDate   bool   `json:"birth_date"`
+	Nationality bool   `json:"nationality"`
+	Passport    string `json:"passport,omitempty"`
+	Contact     bool   `json:"contact"`
+}
+
+func maskName(name string) string {
+	var parts []string
+	for _, w := range strings.Fields(name) {
+		r, _ := utf8.DecodeRuneInString(w)
+		parts = append(parts, string(r)+"•••")
+	}
+	return strings.Join(parts, " ")
+}
