@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -65,13 +64,16 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 				var err error
 				if i%2 == 0 {
 					body := fmt.Sprintf(`{"reference":"R-%d-%d","history":{"grants":[{"id":"vf","rule":"schengen-short-stay"}],"trips":[{"entry":"2026-01-05"}]}}`, w, i)
-					res, err = http.Post(s.url+"/v1/cases", "application/json", strings.NewReader(body))
+					res, err = s.do("POST", "/v1/cases", body)
 				} else {
-					res, err = http.Get(s.url + "/v1/cases?state=lawful,overstay&limit=20")
+					res, err = s.do("GET", "/v1/cases?state=lawful,overstay&limit=20", "")
 				}
 				if err == nil {
 					io.Copy(io.Discard, res.Body)
 					res.Body.Close()
+				}
+				if err == nil && (res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden) {
+					t.Errorf("%s: the test's token was refused", res.Status)
 				}
 				if err != nil || res.StatusCode >= 500 {
 					failed.Add(1)

@@ -4,12 +4,16 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -29,21 +33,113 @@ func buildBinary(t *testing.T) string {
 
 // server is a running `visaclock serve` process.
 type server struct {
-	cmd  *exec.Cmd
-	url  string
-	logs *strings.Builder
-	done chan error
+	cmd   *exec.Cmd
+	url   string
+	logs  *strings.Builder
+	done  chan error
+	token string // an admin's API token, made through the first-run link
+}
+
+// do sends a request with the server's API token.
+func (s *server) do(method, path, body string) (*http.Response, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.url+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	return http.DefaultClient.Do(req)
+}
+
+// firstRun follows the set-up link the server printed, as a person would:
+// the form makes the first admin, who logs in and makes an API token.
+func (s *server) firstRun(t *testing.T, link string) {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if page.StatusCode != http.StatusOK || !strings.Contains(string(b), `name="token"`) {
+		t.Fatalf("set-up page: %s\n%s", page.Status, b)
+	}
+	form := url.Values{"token": {u.Query().Get("token")}, "username": {"admin"}, "password": {"correct horse battery staple"}}
+	res, err := http.PostForm(s.url+"/setup", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("set-up form: %s\n%s", res.Status, b)
+	}
+	// The link works once.
+	if again, err := http.PostForm(s.url+"/setup", form); err != nil || again.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("the set-up link worked twice: %v %v", again.Status, err)
+	}
+	res, err = http.Post(s.url+"/v1/login", "application/json", strings.NewReader(`{"username":"admin","password":"correct horse battery staple"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var cookie *http.Cookie
+	for _, c := range res.Cookies() {
+		if c.Name == "__Host-visaclock" {
+			cookie = c
+		}
+	}
+	if res.StatusCode != http.StatusOK || cookie == nil || !cookie.HttpOnly || !cookie.Secure || cookie.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("login: %s, cookie %+v", res.Status, cookie)
+	}
+	req, _ := http.NewRequest("POST", s.url+"/v1/tokens", strings.NewReader(`{"name":"e2e","scopes":["case.read","case.create","case.write","case.list"],"expires_in_days":1}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.AddCookie(cookie)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var tok struct{ Token string }
+	json.NewDecoder(res.Body).Decode(&tok)
+	if res.StatusCode != http.StatusCreated || tok.Token == "" {
+		t.Fatalf("token: %s", res.Status)
+	}
+	s.token = tok.Token
 }
 
 // startServer runs the binary on a free loopback port and waits for its
 // "listening" log line.
 func startServer(t *testing.T, bin, data string, extra ...string) *server {
 	t.Helper()
+	_, statErr := os.Stat(filepath.Join(data, "visaclock.db"))
+	fresh := slices.Contains(extra, "--db") || errors.Is(statErr, os.ErrNotExist)
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--log-format", "json"}, extra...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if i := strings.Index(sc.Text(), "/setup?token="); i >= 0 {
+				links <- sc.Text()
+			}
+		}
+	}()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +165,16 @@ func startServer(t *testing.T, bin, data string, extra ...string) *server {
 		t.Fatalf("server did not start\n%s", s.logs)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
+	// A fresh database (a new data directory, or the new schema a --db
+	// test gives) has no account, so the server must print a set-up link.
+	if fresh {
+		select {
+		case link := <-links:
+			s.firstRun(t, link)
+		case <-time.After(60 * time.Second):
+			t.Fatalf("a fresh server printed no set-up link\n%s", s.logs)
+		}
+	}
 	return s
 }
 
@@ -81,7 +187,7 @@ func TestAcknowledgedWriteSurvivesKill9(t *testing.T) {
 	bin := buildBinary(t)
 	data := t.TempDir()
 	s := startServer(t, bin, data)
-	res, err := http.Post(s.url+"/v1/cases", "application/json", strings.NewReader(e2eCase))
+	res, err := s.do("POST", "/v1/cases", e2eCase)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +203,8 @@ func TestAcknowledgedWriteSurvivesKill9(t *testing.T) {
 	<-s.done
 
 	s2 := startServer(t, bin, data)
-	res, err = http.Get(s2.url + loc)
+	s2.token = s.token
+	res, err = s2.do("GET", loc, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +230,7 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /v1/cases HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", addr, len(e2eCase))
+	fmt.Fprintf(conn, "POST /v1/cases HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", addr, s.token, len(e2eCase))
 	r := bufio.NewReader(conn)
 	status, err := r.ReadString('\n')
 	if err != nil || !strings.Contains(status, "100 Continue") {

@@ -48,8 +48,9 @@ var (
 
 // Store is a caseload.Store on SQLite or PostgreSQL.
 type Store struct {
-	db *sql.DB
-	d  dialect
+	db  *sql.DB
+	d   dialect
+	dsn string
 	// chain seals audit entries; without it, audited writes fail rather
 	// than land unaudited. Set it with SetAuditChain.
 	chain *audit.Chain
@@ -82,7 +83,7 @@ func OpenWith(dsn string, o Options) (*Store, error) {
 		db.SetMaxOpenConns(16)
 		db.SetMaxIdleConns(16)
 		db.SetConnMaxIdleTime(5 * time.Minute)
-		return &Store{db: db, d: postgresDialect}, nil
+		return &Store{db: db, d: postgresDialect, dsn: dsn}, nil
 	}
 	// WAL lets readers go on while one writer writes; synchronous=NORMAL in
 	// WAL mode keeps every committed write through a crash of the process.
@@ -98,7 +99,7 @@ func OpenWith(dsn string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: open sqlite %s: %w", dsn, err)
 	}
 	db.SetMaxOpenConns(4)
-	return &Store{db: db, d: sqliteDialect}, nil
+	return &Store{db: db, d: sqliteDialect, dsn: dsn}, nil
 }
 
 // Close closes the database.
@@ -106,6 +107,10 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// DSN is what the store was opened with: a SQLite file or a PostgreSQL
+// URL. Tests use it to look at the raw database.
+func (s *Store) DSN() string { return s.dsn }
 
 // Dialect names the database: "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.d.name }
@@ -469,6 +474,29 @@ func (s *Store) missingOrConflict(ctx context.Context, tx *sql.Tx, org, id strin
 
 // DeleteCase removes the case if it is at version (any version when 0).
 func (s *Store) DeleteCase(ctx context.Context, org, id string, version int64, ev *audit.Entry) error {
+	if err := s.deleteCase(ctx, org, id, version, ev); err != nil {
+		return err
+	}
+	return s.forget(ctx)
+}
+
+// forget makes deleted rows unrecoverable from the SQLite files:
+// secure_delete has zeroed them in the database pages, and a TRUNCATE
+// checkpoint empties the write-ahead log, which still holds the pages as
+// they were written. PostgreSQL keeps dead rows until VACUUM reuses their
+// space; see docs/security.md.
+func (s *Store) forget(ctx context.Context) error {
+	if s.d.name != "sqlite" {
+		return nil
+	}
+	var busy, logged, done int
+	if err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &done); err != nil {
+		return fmt.Errorf("sqlstore: checkpoint after erase: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) deleteCase(ctx context.Context, org, id string, version int64, ev *audit.Entry) error {
 	return s.inTx(ctx, "delete case", func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE org = $1 AND id = $2 AND (CAST($3 AS BIGINT) = 0 OR version = CAST($3 AS BIGINT))`, org, id, version)
 		if err != nil {

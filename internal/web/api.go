@@ -152,14 +152,14 @@ type caseJSON struct {
 	Notes     string        `json:"notes"`
 	History   *stay.History `json:"history"`
 	// Identity is masked unless ?reveal=identity was asked, and allowed.
-	Identity any        `json:"identity"`
-	Revealed bool       `json:"identity_revealed"`
-	Assignee string     `json:"assignee,omitempty"`
-	Team     string     `json:"team,omitempty"`
-	Closed   *time.Time `json:"closed"`
-	Version  int64      `json:"version"`
-	Created  time.Time  `json:"created"`
-	Updated  time.Time  `json:"updated"`
+	Identity   any              `json:"identity"`
+	Revealed   bool             `json:"identity_revealed"`
+	Assignee   string           `json:"assignee,omitempty"`
+	Team       string           `json:"team,omitempty"`
+	Closed     *time.Time       `json:"closed"`
+	Version    int64            `json:"version"`
+	Created    time.Time        `json:"created"`
+	Updated    time.Time        `json:"updated"`
 	Evaluation *stay.Evaluation `json:"evaluation"`
 	// EvaluationError says why evaluation is null.
 	EvaluationError string `json:"evaluation_error,omitempty"`

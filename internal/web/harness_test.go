@@ -170,7 +170,7 @@ func (e *apiEnv) tokenFor(p caseload.Principal, scopes ...caseload.Permission) s
 			have = append(have, sc)
 		}
 	}
-	_, secret, err := e.Server.Service.CreateToken(context.Background(), p, "tests", have, 30*24*time.Hour)
+	_, secret, err := e.Server.Service.CreateToken(context.Background(), p, "tests", have, caseload.MaxTokenLife)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -300,7 +300,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		switch ae.Code {
 		case caseload.ENotFound:
-			writeProblem(w, r, http.StatusNotFound, "not found", ae.Msg, nil)
+			writeProblem(w, r, http.StatusNotFound, "not found", ae.Msg, fields)
 		case caseload.EConflict:
 			writeProblem(w, r, http.StatusPreconditionFailed, "precondition failed", ae.Msg, nil)
 		case caseload.EInvalid:
