@@ -1,0 +1,431 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"visaclock/internal/audit"
+	"visaclock/internal/caseload"
+	"visaclock/internal/packs"
+	"visaclock/internal/sqlstore"
+	"visaclock/internal/sqlstore/sqlstoretest"
+	"visaclock/internal/stay"
+	"visaclock/internal/vault"
+)
+
+// runCmd runs a visaclock command in process and returns its stdout, with
+// stderr in the error.
+func runCmd(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut strings.Builder
+	err := run(context.Background(), args, nil, &out, &errOut)
+	if err != nil {
+		return out.String(), fmt.Errorf("%w; stderr: %s", err, errOut.String())
+	}
+	return out.String(), nil
+}
+
+// openService opens the store in data with the keys in keyText, as the
+// server would, for a test to read what it holds.
+func openService(t *testing.T, dsn, keyText string) (*caseload.Service, *sqlstore.Store) {
+	t.Helper()
+	st, err := sqlstore.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	kr, err := parseKeyring(keyText, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := caseload.OpenAudit(context.Background(), st, kr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SetAuditChain(chain)
+	reg, err := packs.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &caseload.Service{Store: st, Lookup: reg.Lookup, Now: time.Now, Keys: kr}, st
+}
+
+// TestKeyRotation: `keys rotate` re-wraps every data key under the new
+// master key; afterwards the old key can be dropped and everything sealed
+// before stays readable, and the old key alone opens nothing.
+func TestKeyRotation(t *testing.T) {
+	data := t.TempDir()
+	ctx := context.Background()
+	if _, err := runCmd(t, "orgs", "add", "--name", "North NGO", "--data", data); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(data, "master.key")
+	old, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := os.Stat(keyFile); info.Mode().Perm() != 0o600 {
+		t.Errorf("master.key mode %v, want 0600", info.Mode().Perm())
+	}
+	svc, st := openService(t, filepath.Join(data, "visaclock.db"), string(old))
+	orgs, err := st.Orgs(ctx)
+	if err != nil || len(orgs) != 1 {
+		t.Fatalf("orgs: %v %v", orgs, err)
+	}
+	admin := caseload.Principal{User: "u_test", Org: orgs[0].ID, Role: caseload.RoleAdmin}
+	c := &caseload.Case{Reference: "ROT-1", Identity: &caseload.Identity{Name: "Pak Song-mi", Passport: "PS5550123"},
+		History: stay.History{Grants: []stay.Grant{{ID: "vf", Rule: "schengen-short-stay"}}}}
+	if err := svc.Create(ctx, admin, c); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	newKey, err := runCmd(t, "keys", "new", "--id", "2")
+	if err != nil || !strings.HasPrefix(newKey, "2:") {
+		t.Fatalf("keys new: %q %v", newKey, err)
+	}
+	if err := os.WriteFile(keyFile, []byte(newKey+string(old)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCmd(t, "keys", "rotate", "--data", data)
+	if err != nil || !strings.Contains(out, "re-wrapped 2 keys under master key 2") {
+		t.Fatalf("keys rotate: %q %v", out, err)
+	}
+	// Only the new key from now on.
+	if err := os.WriteFile(keyFile, []byte(newKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runCmd(t, "audit", "verify", "--data", data)
+	if err != nil || !strings.Contains(out, "audit log intact") {
+		t.Fatalf("audit verify with the new key only: %q %v", out, err)
+	}
+	svc2, _ := openService(t, filepath.Join(data, "visaclock.db"), newKey)
+	got, err := svc2.Get(ctx, admin, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := svc2.Reveal(ctx, admin, got)
+	if err != nil || id.Name != "Pak Song-mi" || id.Passport != "PS5550123" {
+		t.Fatalf("after rotation: %+v, %v", id, err)
+	}
+	// The old key alone no longer opens the database.
+	if err := os.WriteFile(keyFile, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCmd(t, "audit", "verify", "--data", data); err == nil || !strings.Contains(err.Error(), "master key") {
+		t.Fatalf("audit verify with the retired key = %v, want a master key error", err)
+	}
+	// And a missing key file is an error, not a new key that would
+	// silently open nothing.
+	os.Remove(keyFile)
+	if _, err := runCmd(t, "audit", "verify", "--data", data); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("audit verify without the key file = %v", err)
+	}
+}
+
+// TestAuditVerifyCommand: `visaclock audit verify` exits 5 and names the
+// entry when a row was changed.
+func TestAuditVerifyCommand(t *testing.T) {
+	data := t.TempDir()
+	if _, err := runCmd(t, "orgs", "add", "--name", "One", "--data", data); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCmd(t, "orgs", "add", "--name", "Two", "--data", data); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCmd(t, "audit", "verify", "--data", data)
+	if err != nil || !strings.Contains(out, "audit log intact: 2 entries") || !strings.Contains(out, "last entry 2, hash ") {
+		t.Fatalf("audit verify: %q %v", out, err)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "visaclock.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE audit_log SET action = 'org.nothing' WHERE seq = 1`); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runCmd(t, "audit", "verify", "--data", data)
+	if exitCode(err) != 5 || !strings.Contains(out, "TAMPERED") || !strings.Contains(out, "entry 1") {
+		t.Fatalf("audit verify after tampering: %q, exit %d (%v)", out, exitCode(err), err)
+	}
+}
+
+// writeWhile creates cases through the API until stop is closed, and
+// returns how many were acknowledged before it was told to stop.
+func writeWhile(t *testing.T, s *server, stop <-chan struct{}, acked *atomic.Int64) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			body := fmt.Sprintf(`{"reference":"BK-%d","identity":{"name":"Backup Person %d"},"history":{"grants":[{"id":"vf","rule":"schengen-short-stay"}],"trips":[{"entry":"2026-01-05"}]}}`, i, i)
+			res, err := s.do("POST", "/v1/cases", body)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusCreated {
+				t.Errorf("write during backup: %s", res.Status)
+				return
+			}
+			acked.Add(1)
+		}
+	}()
+	return &wg
+}
+
+// TestBackupWhileServingSQLite: `visaclock backup` takes a consistent
+// snapshot while the server takes writes; the snapshot opens with the same
+// master key, holds every case acknowledged before the backup began, and
+// its audit chain verifies.
+func TestBackupWhileServingSQLite(t *testing.T) {
+	bin := buildBinary(t)
+	data := t.TempDir()
+	s := startServer(t, bin, data)
+	var acked atomic.Int64
+	stop := make(chan struct{})
+	wg := writeWhile(t, s, stop, &acked)
+	for acked.Load() < 20 {
+		time.Sleep(5 * time.Millisecond) // let some writes land first; correctness does not depend on how many
+	}
+	before := acked.Load()
+	snap := filepath.Join(t.TempDir(), "snapshot.db")
+	out, err := runCmd(t, "backup", "--data", data, "--out", snap)
+	close(stop)
+	wg.Wait()
+	if err != nil || !strings.Contains(out, "backup written") {
+		t.Fatalf("backup: %q %v", out, err)
+	}
+	if _, err := runCmd(t, "backup", "--data", data, "--out", snap); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Errorf("a backup over an existing file = %v", err)
+	}
+	// Restore: the snapshot is a database file; put it in a data directory
+	// with the master key.
+	restored := t.TempDir()
+	b, err := os.ReadFile(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "Backup Person") {
+		t.Error("the backup holds identities in clear")
+	}
+	if err := os.WriteFile(filepath.Join(restored, "visaclock.db"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(filepath.Join(data, "master.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(restored, "master.key"), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runCmd(t, "audit", "verify", "--data", restored)
+	if err != nil || !strings.Contains(out, "intact") {
+		t.Fatalf("audit verify on the restored copy: %q %v", out, err)
+	}
+	checkRestored(t, filepath.Join(restored, "visaclock.db"), string(key), before)
+}
+
+// checkRestored opens a restored database and checks that it holds at
+// least want cases, each of whose identity opens.
+func checkRestored(t *testing.T, dsn, key string, want int64) {
+	t.Helper()
+	ctx := context.Background()
+	svc, st := openService(t, dsn, key)
+	n, err := caseload.VerifyAudit(ctx, st, mustChain(t, st, key))
+	if err != nil {
+		t.Fatalf("restored audit chain: %v", err)
+	}
+	ids, err := st.CaseIDs(ctx, caseload.DefaultOrg, "", 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(ids)) < want {
+		t.Fatalf("restored %d cases, want at least the %d acknowledged before the backup", len(ids), want)
+	}
+	admin := caseload.Principal{User: "u_restore", Org: caseload.DefaultOrg, Role: caseload.RoleAdmin}
+	for _, id := range ids {
+		c, err := svc.Get(ctx, admin, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ident, err := svc.Reveal(ctx, admin, c)
+		if err != nil || !strings.HasPrefix(ident.Name, "Backup Person ") {
+			t.Fatalf("restored case %s: identity %+v, %v", id, ident, err)
+		}
+	}
+	t.Logf("restored %d cases (%d acknowledged before the backup began), %d audit entries", len(ids), want, n)
+}
+
+func mustChain(t *testing.T, st *sqlstore.Store, key string) *audit.Chain {
+	t.Helper()
+	kr, err := parseKeyring(key, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := caseload.OpenAudit(context.Background(), st, kr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestBackupWhileServingPostgres: pg_dump takes a consistent snapshot of
+// the store's schema while the server takes writes (the procedure
+// docs/security.md gives); pg_restore into a new database gives a store
+// that opens with the same master key, holds every acknowledged case, and
+// whose audit chain verifies.
+func TestBackupWhileServingPostgres(t *testing.T) {
+	if _, err := exec.LookPath("pg_dump"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pg_dump is not installed; CI must install postgresql-client")
+		}
+		t.Skip("no pg_dump")
+	}
+	dsn := sqlstoretest.SchemaURL(t, "vc_backup_")
+	u, _ := url.Parse(dsn)
+	schema := u.Query().Get("search_path")
+	keyText := mustNewKey(t)
+	t.Setenv(MasterKeysEnv, keyText)
+	bin := buildBinary(t)
+	s := startServer(t, bin, t.TempDir(), "--db", dsn)
+	var acked atomic.Int64
+	stop := make(chan struct{})
+	wg := writeWhile(t, s, stop, &acked)
+	for acked.Load() < 20 {
+		time.Sleep(5 * time.Millisecond) // let some writes land first; correctness does not depend on how many
+	}
+	before := acked.Load()
+	base, _ := url.Parse(sqlstoretest.PostgresURL())
+	dump := filepath.Join(t.TempDir(), "visaclock.pgdump")
+	out, err := exec.Command("pg_dump", "--format=custom", "--schema="+schema, "--file="+dump, "--dbname="+base.String()).CombinedOutput()
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("pg_dump: %v\n%s", err, out)
+	}
+	admin, err := sql.Open("pgx", base.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() }) // registered first, so it runs after the drop
+	dbName := strings.ReplaceAll(schema, "vc_backup_", "vc_restored_")
+	if _, err := admin.Exec("CREATE DATABASE " + dbName); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP DATABASE " + dbName + " WITH (FORCE)"); err != nil {
+			t.Errorf("drop %s: %v", dbName, err)
+		}
+	})
+	target := *base
+	target.Path = "/" + dbName
+	if out, err := exec.Command("pg_restore", "--no-owner", "--dbname="+target.String(), dump).CombinedOutput(); err != nil {
+		t.Fatalf("pg_restore: %v\n%s", err, out)
+	}
+	q := target.Query()
+	q.Set("search_path", schema)
+	target.RawQuery = q.Encode()
+	checkRestored(t, target.String(), keyText, before)
+}
+
+func mustNewKey(t *testing.T) string {
+	t.Helper()
+	k, err := vault.NewMasterKey(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.String()
+}
+
+// TestServeBeyondLoopback: binding beyond loopback is refused while no
+// account exists, then refused without TLS, and allowed with a proxy named.
+func TestServeBeyondLoopback(t *testing.T) {
+	data := t.TempDir()
+	err := run(context.Background(), []string{"serve", "--addr", "0.0.0.0:0", "--data", data}, nil, io.Discard, io.Discard)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "until accounts exist") {
+		t.Fatalf("no accounts: %v", err)
+	}
+	// Make the first admin as the link would.
+	_, kr := openKeyed(t, data)
+	svc, _ := openService(t, filepath.Join(data, "visaclock.db"), kr)
+	secret, err := firstRunLink(context.Background(), svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ClaimSetup(context.Background(), secret, "admin", "correct horse battery staple"); err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), []string{"serve", "--addr", "0.0.0.0:0", "--data", data}, nil, io.Discard, io.Discard)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "needs TLS") {
+		t.Fatalf("accounts, no TLS: %v", err)
+	}
+	err = run(context.Background(), []string{"serve", "--addr", "0.0.0.0:0", "--data", data, "--tls-cert", "x.pem"}, nil, io.Discard, io.Discard)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "go together") {
+		t.Fatalf("a certificate without its key: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	var stdout strings.Builder
+	logs, logw := io.Pipe()
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "0.0.0.0:0", "--data", data, "--trusted-proxy", "10.0.0.0/8", "--log-format", "json"}, nil, &stdout, logw)
+		logw.Close()
+	}()
+	// Stop it once it listens.
+	sc := bufio.NewScanner(logs)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), `"msg":"listening"`) {
+			cancel()
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("behind a named proxy: %v", err)
+	}
+	if strings.Contains(stdout.String(), "setup?token=") {
+		t.Error("a server with accounts printed a set-up link")
+	}
+}
+
+// openKeyed makes the data directory's key file and schema, as the first
+// `serve` does, and returns the key text.
+func openKeyed(t *testing.T, data string) (*sqlstore.Store, string) {
+	t.Helper()
+	if _, err := runCmd(t, "migrate", "--data", data); err != nil {
+		t.Fatal(err)
+	}
+	var sf storeFlags
+	sf.data = data
+	st, _, err := sf.openSecure(context.Background(), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	b, err := os.ReadFile(filepath.Join(data, "master.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, string(b)
+}
