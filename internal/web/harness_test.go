@@ -57,7 +57,7 @@ func (c *testClock) Today() date.Date {
 }
 
 // opener opens a fresh, migrated store for one test.
-type opener func(t *testing.T) *sqlstore.Store
+type opener func(t testing.TB) *sqlstore.Store
 
 type backend struct {
 	name string
@@ -77,8 +77,8 @@ func eachBackend(t *testing.T, f func(t *testing.T, open opener)) {
 	}
 }
 
-func openSQLite(t *testing.T) *sqlstore.Store   { return sqlstoretest.SQLite(t) }
-func openPostgres(t *testing.T) *sqlstore.Store { return sqlstoretest.Postgres(t, "vc_web_") }
+func openSQLite(t testing.TB) *sqlstore.Store   { return sqlstoretest.SQLite(t) }
+func openPostgres(t testing.TB) *sqlstore.Store { return sqlstoretest.Postgres(t, "vc_web_") }
 
 var (
 	registryOnce sync.Once
@@ -87,7 +87,7 @@ var (
 )
 
 // embeddedPacks loads the embedded rule packs once for the package.
-func embeddedPacks(t *testing.T) *packs.Registry {
+func embeddedPacks(t testing.TB) *packs.Registry {
 	t.Helper()
 	registryOnce.Do(func() { registry, registryErr = packs.Embedded() })
 	if registryErr != nil {
@@ -98,7 +98,7 @@ func embeddedPacks(t *testing.T) *packs.Registry {
 
 // apiEnv is one running server.
 type apiEnv struct {
-	t      *testing.T
+	t      testing.TB
 	URL    string
 	Clock  *testClock
 	Store  *sqlstore.Store
@@ -124,7 +124,7 @@ const startDay = "2026-01-10"
 
 // newEnv starts the real handler with httptest.NewServer over a fresh store.
 // log may be nil.
-func newEnv(t *testing.T, open opener, log *slog.Logger) *apiEnv {
+func newEnv(t testing.TB, open opener, log *slog.Logger) *apiEnv {
 	t.Helper()
 	reg := embeddedPacks(t)
 	clk := &testClock{}
@@ -203,7 +203,7 @@ func (e *apiEnv) do(method, path string, body any, hdr ...string) *response {
 	return doRequest(e.t, e.URL, method, path, body, e.auth(hdr)...)
 }
 
-func doRequest(t *testing.T, base, method, path string, body any, hdr ...string) *response {
+func doRequest(t testing.TB, base, method, path string, body any, hdr ...string) *response {
 	t.Helper()
 	r, err := send(base, method, path, body, hdr...)
 	if err != nil {
