@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -21,8 +22,26 @@ func (s *Service) limiter() *login.Limiter {
 		if s.Limiter == nil {
 			s.Limiter = login.NewLimiter(login.DefaultLimits)
 		}
+		// Each password check takes 19 MiB for tens of milliseconds; a burst
+		// of logins from many addresses must queue, not exhaust memory.
+		s.hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 	})
 	return s.Limiter
+}
+
+// checkPassword runs a password check in one of the few slots there are.
+func (s *Service) checkPassword(ctx context.Context, u *User, password string) (bool, error) {
+	select {
+	case s.hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-s.hashSlots }()
+	if u == nil {
+		login.DummyCheck(password)
+		return false, nil
+	}
+	return login.CheckPassword(u.Password, password)
 }
 
 func (s *Service) params() login.Params {
@@ -159,7 +178,9 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in UserInput) (*U
 // UpdateUser changes an account's role, team, disabled flag or password.
 // Any change ends the account's sessions, so that a demoted or disabled
 // account loses its access at once.
-func (s *Service) UpdateUser(ctx context.Context, p Principal, id string, version int64, in UserInput) (*User, error) {
+// versions are the acceptable current versions (an If-Match list); empty
+// accepts any.
+func (s *Service) UpdateUser(ctx context.Context, p Principal, id string, versions []int64, in UserInput) (*User, error) {
 	if !p.Can(PermUserManage) {
 		return nil, ErrForbidden
 	}
@@ -167,7 +188,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id string, versio
 	if err != nil {
 		return nil, err
 	}
-	if version != 0 && version != u.Version {
+	if len(versions) > 0 && !slices.Contains(versions, u.Version) {
 		return nil, Errorf(EConflict, "", "the account was changed by someone else; fetch it again and retry")
 	}
 	if !ValidRole(in.Role) {
@@ -236,7 +257,9 @@ func (s *Service) Login(ctx context.Context, username, password, code, addr stri
 	}
 	u, err := s.Store.FindUserByName(ctx, username)
 	if ErrorCode(err) == ENotFound {
-		login.DummyCheck(password)
+		if _, err := s.checkPassword(ctx, nil, password); err != nil {
+			return nil, err
+		}
 		lim.Failed(username, addr, now)
 		return nil, errLogin
 	}
@@ -250,7 +273,7 @@ func (s *Service) Login(ctx context.Context, username, password, code, addr stri
 		}
 		return nil, errLogin
 	}
-	ok, err := login.CheckPassword(u.Password, password)
+	ok, err := s.checkPassword(ctx, u, password)
 	if err != nil {
 		return nil, fmt.Errorf("caseload: stored password of %s: %w", u.ID, err)
 	}
@@ -495,7 +518,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p Principal, code string) err
 		return err
 	}
 	if len(u.TOTPSecret) == 0 || !u.TOTPPending {
-		return Errorf(EConflict, "", "no second factor is waiting to be confirmed")
+		return Errorf(EExists, "", "no second factor is waiting to be confirmed; start one with POST /v1/me/totp")
 	}
 	secret, err := s.totpSecret(ctx, u)
 	if err != nil {
@@ -536,7 +559,8 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err != nil {
 		return err
 	}
-	ok, err := login.CheckPassword(u.Password, current)
+	s.limiter()
+	ok, err := s.checkPassword(ctx, u, current)
 	if err != nil {
 		return err
 	}

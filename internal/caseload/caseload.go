@@ -123,6 +123,8 @@ type Store interface {
 	FindCases(ctx context.Context, org string, f Filter) (items []ListItem, next string, err error)
 	// CreateCases stores many new cases in one transaction.
 	CreateCases(ctx context.Context, cs []*Case, ev *audit.Entry) error
+	// CaseIDTaken reports whether any organisation has a case with id.
+	CaseIDTaken(ctx context.Context, id string) (bool, error)
 	// CaseIDs lists up to limit ids of org's cases after the id after.
 	CaseIDs(ctx context.Context, org, after string, limit int) ([]string, error)
 	// ClosedBefore lists the ids of org's cases closed before t.

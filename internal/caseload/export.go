@@ -120,7 +120,18 @@ func (s *Service) Import(ctx context.Context, p Principal, b *Bundle) (int, erro
 		} else if ErrorCode(err) != ENotFound {
 			return 0, err
 		}
-		c := &Case{ID: ec.ID, Org: p.Org, Reference: ec.Reference, Notes: ec.Notes, History: ec.History, Identity: ec.Identity,
+		id := ec.ID
+		// Ids are unique on the server, not only in an organisation. A case
+		// whose id another organisation holds (the same export imported into
+		// a second organisation) gets a new id, which is all it learns.
+		taken, err := s.Store.CaseIDTaken(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		if taken {
+			id = NewID("c_")
+		}
+		c := &Case{ID: id, Org: p.Org, Reference: ec.Reference, Notes: ec.Notes, History: ec.History, Identity: ec.Identity,
 			Team: ec.Team, Closed: ec.Closed, Created: ec.Created.UTC(), Updated: ec.Updated.UTC()}
 		if known(ec.Assignee) {
 			c.Assignee = ec.Assignee

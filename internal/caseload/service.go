@@ -43,6 +43,7 @@ type Service struct {
 
 	boxes     sync.Map // org id → *vault.Box
 	limitOnce sync.Once
+	hashSlots chan struct{}
 }
 
 // Today is the service's current calendar date in its Location.

@@ -634,6 +634,15 @@ func scopeSQL(t string, n int, assignee, team string) (string, []any) {
 	return fmt.Sprintf(" AND (%s.assignee = $%d OR %s.team = $%d)", t, n, t, n+1), []any{assignee, team}
 }
 
+// CaseIDTaken reports whether any organisation has a case with id.
+func (s *Store) CaseIDTaken(ctx context.Context, id string) (bool, error) {
+	var n int
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM cases WHERE id = $1`, []any{id}, &n); err != nil {
+		return false, fmt.Errorf("sqlstore: case id: %w", err)
+	}
+	return n > 0, nil
+}
+
 // CaseIDs lists up to limit ids of org's cases after the id after, in
 // order, for exports.
 func (s *Store) CaseIDs(ctx context.Context, org, after string, limit int) ([]string, error) {

@@ -143,7 +143,9 @@ type caseInput struct {
 	// are the creator's (on POST).
 	Assignee *string `json:"assignee"`
 	Team     *string `json:"team"`
-	Closed   bool    `json:"closed"`
+	// Closed closes (true) or reopens (false) the case; left out, it
+	// stays as it is.
+	Closed *bool `json:"closed"`
 }
 
 type caseJSON struct {
@@ -271,7 +273,19 @@ func decodeCase(r *http.Request) (*caseInput, error) {
 	return &in, nil
 }
 
+// noReveal refuses ?reveal on a write: the permission to reveal is checked
+// against the stored case, and a write must not land before a refusal.
+func noReveal(r *http.Request) error {
+	if r.URL.Query().Has("reveal") {
+		return &caseload.Error{Code: caseload.EInvalid, Field: "reveal", Msg: "reveal is for GET /v1/cases/{id}; writes answer with the identity masked"}
+	}
+	return nil
+}
+
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
+	if err := noReveal(r); err != nil {
+		return err
+	}
 	in, err := decodeCase(r)
 	if err != nil {
 		return err
@@ -283,7 +297,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	if in.Team != nil {
 		c.Team = *in.Team
 	}
-	if in.Closed {
+	if in.Closed != nil && *in.Closed {
 		c.Closed = s.Service.Now().UTC().Truncate(time.Microsecond)
 	}
 	if err := s.Service.Create(r.Context(), principal(r), c); err != nil {
@@ -319,6 +333,9 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) putCase(w http.ResponseWriter, r *http.Request) error {
+	if err := noReveal(r); err != nil {
+		return err
+	}
 	versions, err := ifMatch(r)
 	if err != nil {
 		return err
@@ -344,7 +361,8 @@ func (s *Server) putCase(w http.ResponseWriter, r *http.Request) error {
 			c.Team = *in.Team
 		}
 		switch {
-		case !in.Closed:
+		case in.Closed == nil:
+		case !*in.Closed:
 			c.Closed = time.Time{}
 		case c.Closed.IsZero():
 			c.Closed = now
@@ -444,6 +462,9 @@ func index(r *http.Request, p part, h *stay.History) (int, error) {
 
 // changePart runs a conditional update of one part of a case.
 func (s *Server) changePart(w http.ResponseWriter, r *http.Request, status int, change func(p part, h *stay.History, body []byte) error) error {
+	if err := noReveal(r); err != nil {
+		return err
+	}
 	p, err := partOf(r)
 	if err != nil {
 		return err

@@ -272,11 +272,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
-	version := int64(0)
-	if len(versions) == 1 {
-		version = versions[0]
-	}
-	u, err := s.Service.UpdateUser(r.Context(), principal(r), id, version, caseload.UserInput{Password: in.Password, Role: in.Role, Team: in.Team, Disabled: in.Disabled})
+	u, err := s.Service.UpdateUser(r.Context(), principal(r), id, versions, caseload.UserInput{Password: in.Password, Role: in.Role, Team: in.Team, Disabled: in.Disabled})
 	if err != nil {
 		return err
 	}

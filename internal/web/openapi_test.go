@@ -2,10 +2,12 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -13,6 +15,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"visaclock/internal/caseload"
+	"visaclock/internal/login"
 )
 
 var httpMethods = []string{"get", "put", "post", "delete", "patch", "head", "options", "trace"}
@@ -419,5 +424,185 @@ func TestOpenAPICaseWithoutTrips(t *testing.T) {
 		r := e.do("POST", "/v1/cases", `{"reference":"NT-1","history":{"grants":[{"id":"v","rule":"schengen-short-stay"}]}}`).want(t, http.StatusCreated)
 		conform(t, doc, "POST", "/v1/cases", r)
 		conform(t, doc, "GET", "/v1/cases/{id}", e.do("GET", "/v1/cases/"+str(t, r.object(t), "id"), nil).want(t, http.StatusOK))
+	})
+}
+
+// TestOpenAPIAccountResponses checks the answers of the account, token,
+// audit, settings, identity and exchange routes against the document, as
+// TestOpenAPIResponses does for the others.
+func TestOpenAPIAccountResponses(t *testing.T) {
+	doc := loadOpenAPI(t)
+	wf := exportWorkFactor
+	exportWorkFactor = 10 // the subtests below run after this function returns
+	t.Cleanup(func() { exportWorkFactor = wf })
+	eachBackend(t, func(t *testing.T, open opener) {
+		e := newEnv(t, open, nil)
+		ctx := context.Background()
+		svc := e.Server.Service
+		check := func(method, pattern, path string, body any, status int, hdr ...string) *response {
+			t.Helper()
+			r := e.do(method, path, body, hdr...).want(t, status)
+			conform(t, doc, method, pattern, r)
+			return r
+		}
+		anon := []string{"Authorization", ""}
+		orgSetup := func(id string) string {
+			t.Helper()
+			_, secret, err := svc.CreateOrg(ctx, id, "NGO "+id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return secret
+		}
+
+		// The first-run page and form, and the same in JSON.
+		check("GET", "/setup", "/setup?token=vcsetup_x", nil, http.StatusOK, anon...)
+		form := []string{"Authorization", "", "Content-Type", "application/x-www-form-urlencoded"}
+		secret := orgSetup("o_form")
+		body := url.Values{"token": {"vcsetup_wrong"}, "username": {"formadmin"}, "password": {testPassword}}.Encode()
+		check("POST", "/setup", "/setup", body, http.StatusUnprocessableEntity, form...)
+		body = url.Values{"token": {secret}, "username": {"formadmin"}, "password": {testPassword}}.Encode()
+		check("POST", "/setup", "/setup", body, http.StatusCreated, form...)
+		secret = orgSetup("o_json")
+		check("POST", "/v1/setup", "/v1/setup", map[string]string{"token": secret, "username": "admin", "password": testPassword}, http.StatusConflict, anon...)
+		check("POST", "/v1/setup", "/v1/setup", map[string]string{"token": secret, "username": "x", "password": testPassword}, http.StatusUnprocessableEntity, anon...)
+		check("POST", "/v1/setup", "/v1/setup", map[string]string{"token": secret, "username": "jsonadmin", "password": testPassword}, http.StatusCreated, anon...)
+		check("POST", "/v1/setup", "/v1/setup", map[string]string{"token": secret, "username": "jsonadmin2", "password": testPassword}, http.StatusNotFound, anon...)
+
+		// Logging in: a session cookie; wrong passwords; too many of them.
+		r := check("POST", "/v1/login", "/v1/login", map[string]string{"username": "admin", "password": testPassword}, http.StatusOK, anon...)
+		cookieOf := func(r *response) []string {
+			t.Helper()
+			for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+				if c.Name == SessionCookie && c.Value != "" {
+					return []string{"Authorization", "", "Cookie", c.Name + "=" + c.Value}
+				}
+			}
+			t.Fatalf("%s: no session cookie", r.req)
+			return nil
+		}
+		session := cookieOf(r)
+		check("POST", "/v1/login", "/v1/login", `{"user":"admin"}`, http.StatusUnprocessableEntity, anon...)
+		limited := false
+		for range 10 {
+			r := e.do("POST", "/v1/login", map[string]string{"username": "ghost", "password": "not the password"}, anon...)
+			conform(t, doc, "POST", "/v1/login", r)
+			if r.Status == http.StatusTooManyRequests {
+				limited = true
+				break
+			}
+			r.want(t, http.StatusUnauthorized)
+		}
+		if !limited {
+			t.Error("POST /v1/login: no 429 after 10 failures")
+		}
+
+		// Who am I; a second factor.
+		check("GET", "/v1/me", "/v1/me", nil, http.StatusOK)
+		check("GET", "/v1/me", "/v1/me", nil, http.StatusOK, session...)
+		check("GET", "/v1/me", "/v1/me", nil, http.StatusUnauthorized, anon...)
+		check("POST", "/v1/me/totp", "/v1/me/totp", nil, http.StatusForbidden)
+		r = check("POST", "/v1/me/totp", "/v1/me/totp", nil, http.StatusCreated, session...)
+		totp, err := login.DecodeSecret(str(t, r.object(t), "secret"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("POST", "/v1/me/totp/confirm", "/v1/me/totp/confirm", map[string]string{"code": "12345"}, http.StatusUnprocessableEntity, session...)
+		check("POST", "/v1/me/totp/confirm", "/v1/me/totp/confirm", map[string]string{"code": login.TOTPCode(totp, e.Clock.Now())}, http.StatusNoContent, session...)
+		check("POST", "/v1/me/totp/confirm", "/v1/me/totp/confirm", map[string]string{"code": login.TOTPCode(totp, e.Clock.Now())}, http.StatusConflict, session...)
+		check("POST", "/v1/me/totp", "/v1/me/totp", nil, http.StatusConflict, session...)
+		check("POST", "/v1/me/password", "/v1/me/password", map[string]string{"current_password": testPassword, "new_password": testPassword + "!"}, http.StatusForbidden)
+		check("POST", "/v1/me/password", "/v1/me/password", map[string]string{"current_password": "not the password", "new_password": testPassword + "!"}, http.StatusUnprocessableEntity, session...)
+
+		// Accounts.
+		check("GET", "/v1/users", "/v1/users", nil, http.StatusOK)
+		newUser := map[string]any{"username": "cw1", "password": testPassword, "role": "caseworker", "team": "north"}
+		r = check("POST", "/v1/users", "/v1/users", newUser, http.StatusCreated)
+		cw := str(t, r.object(t), "id")
+		tag := r.Header.Get("ETag")
+		check("POST", "/v1/users", "/v1/users", newUser, http.StatusConflict)
+		check("POST", "/v1/users", "/v1/users", map[string]any{"username": "cw2", "password": testPassword, "role": "boss"}, http.StatusUnprocessableEntity)
+		change := map[string]any{"role": "caseworker", "team": "north"}
+		check("PUT", "/v1/users/{id}", "/v1/users/"+cw, change, http.StatusPreconditionRequired)
+		check("PUT", "/v1/users/{id}", "/v1/users/"+cw, change, http.StatusPreconditionFailed, "If-Match", `"99"`)
+		check("PUT", "/v1/users/{id}", "/v1/users/"+cw, change, http.StatusOK, "If-Match", tag)
+		check("PUT", "/v1/users/{id}", "/v1/users/u_nope", change, http.StatusNotFound, "If-Match", "*")
+		check("DELETE", "/v1/users/{id}/totp", "/v1/users/"+cw+"/totp", nil, http.StatusNoContent)
+		check("DELETE", "/v1/users/{id}/totp", "/v1/users/u_nope/totp", nil, http.StatusNotFound)
+		cwToken := []string{"Authorization", "Bearer " + e.tokenFor(caseload.Principal{User: cw, Org: caseload.DefaultOrg, Role: caseload.RoleCaseworker, Team: "north"}, caseload.Permissions...)}
+		check("GET", "/v1/users", "/v1/users", nil, http.StatusForbidden, cwToken...)
+
+		// API tokens.
+		check("GET", "/v1/tokens", "/v1/tokens", nil, http.StatusOK)
+		tokenBody := map[string]any{"name": "script", "scopes": []string{"case.read", "case.list"}, "expires_in_days": 30}
+		check("POST", "/v1/tokens", "/v1/tokens", tokenBody, http.StatusForbidden)
+		check("POST", "/v1/tokens", "/v1/tokens", map[string]any{"name": "script", "scopes": []string{"case.fly"}, "expires_in_days": 30}, http.StatusUnprocessableEntity, session...)
+		r = check("POST", "/v1/tokens", "/v1/tokens", tokenBody, http.StatusCreated, session...)
+		tokID := str(t, r.object(t), "id")
+		check("GET", "/v1/tokens", "/v1/tokens", nil, http.StatusOK, session...)
+		check("DELETE", "/v1/tokens/{id}", "/v1/tokens/"+tokID, nil, http.StatusNoContent, session...)
+		check("DELETE", "/v1/tokens/{id}", "/v1/tokens/"+tokID, nil, http.StatusNotFound, session...)
+
+		// Settings and the audit log.
+		check("GET", "/v1/org/settings", "/v1/org/settings", nil, http.StatusOK)
+		check("PUT", "/v1/org/settings", "/v1/org/settings", map[string]any{"require_totp": false, "retention_days": 30}, http.StatusOK)
+		check("PUT", "/v1/org/settings", "/v1/org/settings", map[string]any{"retention_days": -1}, http.StatusUnprocessableEntity)
+		check("GET", "/v1/org/settings", "/v1/org/settings", nil, http.StatusForbidden, cwToken...)
+		check("GET", "/v1/audit", "/v1/audit", nil, http.StatusOK)
+		check("GET", "/v1/audit", "/v1/audit?after=1&limit=5", nil, http.StatusOK)
+		check("GET", "/v1/audit", "/v1/audit?limit=0", nil, http.StatusUnprocessableEntity)
+		check("GET", "/v1/audit", "/v1/audit", nil, http.StatusForbidden, cwToken...)
+
+		// Cases with identities, assignees and teams.
+		withID := caseBody("ID-1", "", schengenStay("2026-01-02", ""))
+		withID["identity"] = map[string]any{"name": "Ann Marie Lee", "birth_date": "1990-02-03", "nationality": "CA", "passport": "AB 123-4567", "contact": "+1 555 0100"}
+		withID["assignee"], withID["team"] = cw, "north"
+		r = check("POST", "/v1/cases", "/v1/cases", withID, http.StatusCreated)
+		id := str(t, r.object(t), "id")
+		check("GET", "/v1/cases/{id}", "/v1/cases/"+id, nil, http.StatusOK, cwToken...)
+		check("GET", "/v1/cases/{id}", "/v1/cases/"+id+"?reveal=identity", nil, http.StatusOK)
+		check("GET", "/v1/cases/{id}", "/v1/cases/"+id+"?reveal=all", nil, http.StatusUnprocessableEntity)
+		r = check("GET", "/v1/cases", "/v1/cases?passport=ab1234567", nil, http.StatusOK)
+		if got, _ := jsonPath(r.object(t), "items.0.id"); got != id {
+			t.Errorf("passport lookup: items.0.id = %v, want %s; %s", got, id, r.Body)
+		}
+		check("GET", "/v1/cases", "/v1/cases", nil, http.StatusUnauthorized, anon...)
+		theirs := e.create(t, "ID-2", "", schengenStay("2026-01-02", ""))
+		check("GET", "/v1/cases/{id}", "/v1/cases/"+theirs, nil, http.StatusNotFound, cwToken...)
+		closed := caseBody("ID-2", "", schengenStay("2026-01-02", "2026-01-05"))
+		closed["closed"] = true
+		r = check("PUT", "/v1/cases/{id}", "/v1/cases/"+theirs, closed, http.StatusOK, "If-Match", "*")
+		if v, _ := jsonPath(r.object(t), "closed"); v == nil {
+			t.Errorf("PUT closed: true: closed is null: %s", r.Body)
+		}
+		check("DELETE", "/v1/cases/{id}", "/v1/cases/"+theirs, nil, http.StatusForbidden, append(cwToken, "If-Match", "*")...)
+
+		// Exports and imports.
+		const pass = "a passphrase long enough"
+		r = check("POST", "/v1/export", "/v1/export", map[string]any{"passphrase": pass}, http.StatusOK)
+		file := r.Body
+		check("POST", "/v1/export", "/v1/export", map[string]any{}, http.StatusUnprocessableEntity)
+		check("POST", "/v1/export", "/v1/export", map[string]any{"passphrase": "too short"}, http.StatusUnprocessableEntity)
+		check("POST", "/v1/export", "/v1/export", map[string]any{"ids": []string{"c_none"}, "passphrase": pass}, http.StatusNotFound)
+		check("POST", "/v1/export", "/v1/export", map[string]any{"passphrase": pass}, http.StatusForbidden, cwToken...)
+		octets := []string{"Content-Type", "application/octet-stream"}
+		check("POST", "/v1/import", "/v1/import", file, http.StatusUnprocessableEntity, octets...)
+		check("POST", "/v1/import", "/v1/import", file, http.StatusUnprocessableEntity, append(octets, PassphraseHeader, "not the passphrase")...)
+		check("POST", "/v1/import", "/v1/import", file, http.StatusConflict, append(octets, PassphraseHeader, pass)...)
+		for _, c := range []string{id, theirs} {
+			check("DELETE", "/v1/cases/{id}", "/v1/cases/"+c, nil, http.StatusNoContent, "If-Match", "*")
+		}
+		r = check("POST", "/v1/import", "/v1/import", file, http.StatusCreated, append(octets, PassphraseHeader, pass)...)
+		if n, _ := jsonPath(r.object(t), "imported"); n != float64(2) {
+			t.Errorf("imported %v, want 2", n)
+		}
+
+		// Logging out, and a password change, which ends every session.
+		check("POST", "/v1/logout", "/v1/logout", nil, http.StatusNoContent, session...)
+		check("POST", "/v1/logout", "/v1/logout", nil, http.StatusUnauthorized, session...)
+		r = check("POST", "/v1/login", "/v1/login", map[string]string{"username": "cw1", "password": testPassword}, http.StatusOK, anon...)
+		cwSession := cookieOf(r)
+		check("POST", "/v1/me/password", "/v1/me/password", map[string]string{"current_password": testPassword, "new_password": testPassword + "!"}, http.StatusNoContent, cwSession...)
+		check("GET", "/v1/me", "/v1/me", nil, http.StatusUnauthorized, cwSession...)
 	})
 }

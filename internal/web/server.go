@@ -124,7 +124,7 @@ func (s *Server) Handler() http.Handler {
 		pattern := r.Method + " " + r.Pattern
 		s.mux.Handle(pattern, s.handle(pattern, r))
 	}
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	s.mux.Handle("GET /metrics", s.metricsGate(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.WithLabelValues("cross-origin", "403").Inc()
@@ -146,6 +146,28 @@ func (s *Server) Handler() http.Handler {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// metricsGate serves metrics to loopback peers (a scraper on the same
+// host) and to admins. They hold no identity, but request counts over time
+// still tell an outsider how busy an organisation is.
+func (s *Server) metricsGate(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		if a, err := netip.ParseAddr(host); err == nil && a.Unmap().IsLoopback() && r.Header.Get("X-Forwarded-For") == "" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		p, err := s.authenticate(r)
+		if err == nil && p.Role != caseload.RoleAdmin {
+			err = caseload.ErrForbidden
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
 }
 
