@@ -160,6 +160,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{"audit: accepted: verify"}
 	}
 	fs := newFlags("audit verify", stderr)
+	expect := fs.String("expect", "", "also check that entry `SEQ:HASH`, written down at an earlier check, is still there unchanged, so that entries cut off the end are found")
 	var sf storeFlags
 	sf.register(fs)
 	if err := parseFlags(fs, args[1:]); err != nil {
@@ -182,13 +183,28 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "audit log TAMPERED after %d good entries: %v\n", n, err)
 		return statusError{code: 5}
 	}
+	if *expect != "" {
+		seqText, hash, ok := strings.Cut(*expect, ":")
+		seq, err := strconv.ParseInt(seqText, 10, 64)
+		if !ok || err != nil || seq < 1 {
+			return usageError{"--expect: SEQ:HASH, as the last line of an earlier audit verify prints them"}
+		}
+		got, err := st.AuditEntries(ctx, "", seq-1, 1)
+		if err != nil {
+			return err
+		}
+		if len(got) != 1 || got[0].Seq != seq || fmt.Sprintf("%x", got[0].Hash) != strings.ToLower(hash) {
+			fmt.Fprintf(stdout, "audit log TAMPERED: entry %d is not the one written down earlier; entries were removed from the end or replaced\n", seq)
+			return statusError{code: 5}
+		}
+	}
 	fmt.Fprintf(stdout, "audit log intact: %d entries\n", n)
 	if n > 0 {
 		last, err := st.AuditEntries(ctx, "", int64(n-1), 1)
 		if err == nil && len(last) == 1 {
 			// Writing the last hash down elsewhere lets a later check see
 			// whether entries were cut off the end, which a chain alone cannot.
-			fmt.Fprintf(stdout, "last entry %d, hash %x\n", last[0].Seq, last[0].Hash)
+			fmt.Fprintf(stdout, "last entry %d, hash %x (check later with --expect %d:%x)\n", last[0].Seq, last[0].Hash, last[0].Seq, last[0].Hash)
 		}
 	}
 	return nil

@@ -150,11 +150,28 @@ func TestAuditVerifyCommand(t *testing.T) {
 	if err != nil || !strings.Contains(out, "audit log intact: 2 entries") || !strings.Contains(out, "last entry 2, hash ") {
 		t.Fatalf("audit verify: %q %v", out, err)
 	}
+	_, expect, _ := strings.Cut(strings.TrimSpace(out), "--expect ")
+	expect = strings.TrimSuffix(expect, ")")
+	if out, err := runCmd(t, "audit", "verify", "--data", data, "--expect", expect); err != nil || !strings.Contains(out, "intact") {
+		t.Fatalf("audit verify --expect %s: %q %v", expect, out, err)
+	}
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "visaclock.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	// Cutting the last entry leaves a valid chain; only the hash written
+	// down shows it.
+	if _, err := db.Exec(`DELETE FROM audit_log WHERE seq = 2`); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCmd(t, "audit", "verify", "--data", data); err != nil || !strings.Contains(out, "intact: 1 entries") {
+		t.Fatalf("audit verify without --expect after cutting the end: %q %v", out, err)
+	}
+	out, err = runCmd(t, "audit", "verify", "--data", data, "--expect", expect)
+	if exitCode(err) != 5 || !strings.Contains(out, "TAMPERED: entry 2") {
+		t.Fatalf("audit verify --expect after cutting the end: %q, exit %d", out, exitCode(err))
+	}
 	if _, err := db.Exec(`UPDATE audit_log SET action = 'org.nothing' WHERE seq = 1`); err != nil {
 		t.Fatal(err)
 	}
@@ -222,6 +239,11 @@ func TestBackupWhileServingSQLite(t *testing.T) {
 	}
 	// Restore: the snapshot is a database file; put it in a data directory
 	// with the master key.
+	for _, f := range []string{snap, filepath.Join(data, "visaclock.db"), filepath.Join(data, "master.key")} {
+		if info, err := os.Stat(f); err != nil || info.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v (%v), want 0600", filepath.Base(f), info.Mode().Perm(), err)
+		}
+	}
 	restored := t.TempDir()
 	b, err := os.ReadFile(snap)
 	if err != nil {

@@ -23,7 +23,7 @@ type Entry struct {
 	At     time.Time
 	Org    string
 	Actor  string // an account id, never a name
-	Action string // such as "case.read_identity", "login.failed", "export"
+	Action string // such as "identity.reveal", "login.failed", "case.export"
 	Case   string // the case id, or ""
 	Detail string // a short code, never case content
 	Prev   []byte // Hash of the entry before; empty for the first

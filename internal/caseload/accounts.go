@@ -76,9 +76,10 @@ type AccountStore interface {
 	CreateUser(ctx context.Context, u *User, ev *audit.Entry) error
 	FindUser(ctx context.Context, org, id string) (*User, error)
 	FindUserByName(ctx context.Context, username string) (*User, error)
-	// FindUserByID finds an account by id alone, for a session or token,
-	// which belongs to its account's organisation.
-	FindUserByID(ctx context.Context, id string) (*User, error)
+	// FindAccount finds an account by id alone, for a session or token
+	// (which acts in its account's organisation), with whether that
+	// organisation requires a second factor.
+	FindAccount(ctx context.Context, id string) (u *User, requireTOTP bool, err error)
 	Users(ctx context.Context, org string) ([]User, error)
 	// UpdateUser stores u if its version is still u.Version.
 	UpdateUser(ctx context.Context, u *User, ev *audit.Entry) error

@@ -374,28 +374,22 @@ func (s *Service) PrincipalOf(ctx context.Context, id string) (Principal, error)
 }
 
 // principal returns the acting principal of account id, refusing disabled
-// accounts.
+// accounts. One query gives the account and its organisation's policy:
+// it runs on every authenticated request.
 func (s *Service) principal(ctx context.Context, userID string) (Principal, error) {
-	u, err := s.findUserAnyOrg(ctx, userID)
+	u, requireTOTP, err := s.Store.FindAccount(ctx, userID)
 	if err != nil {
+		if ErrorCode(err) == ENotFound {
+			return Principal{}, Errorf(EUnauthenticated, "", "this account no longer exists")
+		}
 		return Principal{}, err
 	}
 	if u.Disabled {
 		return Principal{}, Errorf(EUnauthenticated, "", "this account is disabled")
 	}
-	org, err := s.Store.FindOrg(ctx, u.Org)
-	if err != nil {
-		return Principal{}, err
-	}
 	p := Principal{User: u.ID, Org: u.Org, Role: u.Role, Team: u.Team}
-	p.EnrollOnly = org.RequireTOTP && (len(u.TOTPSecret) == 0 || u.TOTPPending)
+	p.EnrollOnly = requireTOTP && (len(u.TOTPSecret) == 0 || u.TOTPPending)
 	return p, nil
-}
-
-// findUserAnyOrg finds an account by id alone, for a session or token
-// whose organisation is the account's.
-func (s *Service) findUserAnyOrg(ctx context.Context, id string) (*User, error) {
-	return s.Store.FindUserByID(ctx, id)
 }
 
 // Logout ends a session.
@@ -513,6 +507,9 @@ func (s *Service) StartTOTP(ctx context.Context, p Principal) (secret []byte, u 
 
 // ConfirmTOTP turns a pending second factor on, given a code from it.
 func (s *Service) ConfirmTOTP(ctx context.Context, p Principal, code string) error {
+	if p.Scopes != nil {
+		return Errorf(EForbidden, "", "a token cannot change a second factor; log in")
+	}
 	u, err := s.Store.FindUser(ctx, p.Org, p.User)
 	if err != nil {
 		return err

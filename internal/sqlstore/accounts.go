@@ -219,9 +219,25 @@ func (s *Store) FindUserByName(ctx context.Context, username string) (*caseload.
 	return s.findUser(ctx, `username = $1`, username)
 }
 
-// FindUserByID returns the account with this id, of any org.
-func (s *Store) FindUserByID(ctx context.Context, id string) (*caseload.User, error) {
-	return s.findUser(ctx, `id = $1`, id)
+// FindAccount returns the account with this id, of any org, and whether
+// its organisation requires a second factor, in one query.
+func (s *Store) FindAccount(ctx context.Context, id string) (*caseload.User, bool, error) {
+	var u caseload.User
+	var role string
+	var pending, disabled, totp int
+	var created int64
+	err := s.queryRow(ctx, `SELECT u.id, u.org, u.username, u.password, u.role, u.team, u.totp_secret, u.totp_pending,
+			u.totp_last_step, u.disabled, u.created_us, u.version, o.require_totp
+		FROM users u JOIN orgs o ON o.id = u.org WHERE u.id = $1`, []any{id},
+		&u.ID, &u.Org, &u.Username, &u.Password, &role, &u.Team, &u.TOTPSecret, &pending, &u.TOTPLastStep, &disabled, &created, &u.Version, &totp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, caseload.Errorf(caseload.ENotFound, "", "no such account")
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("sqlstore: find account: %w", err)
+	}
+	u.Role, u.TOTPPending, u.Disabled, u.Created = caseload.Role(role), pending != 0, disabled != 0, fromMicros(created)
+	return &u, totp != 0, nil
 }
 
 // Users lists org's accounts by username.

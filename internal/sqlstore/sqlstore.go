@@ -93,6 +93,11 @@ func OpenWith(dsn string, o Options) (*Store, error) {
 	if cache <= 0 {
 		cache = 8
 	}
+	// The file is made readable by its owner only before SQLite opens it;
+	// SQLite gives its -wal and -shm files the database file's mode.
+	if f, err := os.OpenFile(dsn, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
+		f.Close()
+	}
 	q := fmt.Sprintf("?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=secure_delete(ON)&_pragma=cache_size(-%d)&_txlock=immediate", cache*1024)
 	db, err := sql.Open("sqlite", "file:"+dsn+q)
 	if err != nil {
@@ -489,11 +494,25 @@ func (s *Store) forget(ctx context.Context) error {
 	if s.d.name != "sqlite" {
 		return nil
 	}
-	var busy, logged, done int
-	if err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &done); err != nil {
-		return fmt.Errorf("sqlstore: checkpoint after erase: %w", err)
+	// A reader in the middle of a long query can hold the log; wait for
+	// it, since the erase is not done until the log is empty.
+	for wait := 10 * time.Millisecond; ; wait *= 2 {
+		var busy, logged, done int
+		if err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &done); err != nil {
+			return fmt.Errorf("sqlstore: checkpoint after erase: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if wait > 5*time.Second {
+			return errors.New("sqlstore: the case is deleted, but readers kept the write-ahead log busy; it is emptied at the next checkpoint")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
 	}
-	return nil
 }
 
 func (s *Store) deleteCase(ctx context.Context, org, id string, version int64, ev *audit.Entry) error {
@@ -837,7 +856,15 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("sqlstore: backup: %s exists; choose a new file", path)
 	}
+	// Made first, owner-only, so that the snapshot is never readable by
+	// others, even for a moment; VACUUM INTO fills an empty file.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("sqlstore: backup: %w", err)
+	}
+	f.Close()
 	if _, err := s.db.ExecContext(ctx, `VACUUM INTO `+sqliteString(path)); err != nil {
+		os.Remove(path)
 		return fmt.Errorf("sqlstore: backup to %s: %w", path, err)
 	}
 	return nil

@@ -186,8 +186,8 @@ func (kr *Keyring) Open(org string, w WrappedKey) (*Box, error) {
 const sealVersion = 1
 
 // Seal encrypts plaintext for the field named by aad (for example
-// "case/c_123/name"), so that a ciphertext cannot be moved to another case
-// or field without failing to open.
+// "case/c_123/identity"), so that a ciphertext cannot be moved to another
+// case or field without failing to open.
 func (b *Box) Seal(plaintext []byte, aad string) []byte {
 	return b.aead.Seal([]byte{sealVersion}, nil, plaintext, []byte(aad))
 }

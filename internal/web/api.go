@@ -587,19 +587,40 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	var items []caseload.ListItem
 	var next string
 	var err error
-	if pp := q.Get("passport"); pp != "" {
-		items, next, err = s.Service.FindByPassport(r.Context(), principal(r), pp, f)
-	} else {
-		items, next, err = s.Service.List(r.Context(), principal(r), f)
+	if q.Has("passport") {
+		return &caseload.Error{Code: caseload.EInvalid, Field: "passport", Msg: "a passport number does not go in a URL, which proxies and browsers keep; POST it to /v1/cases/lookup"}
 	}
+	items, next, err = s.Service.List(r.Context(), principal(r), f)
 	if err != nil {
 		return err
 	}
-	out := listJSON{On: f.On, Items: []itemJSON{}, NextCursor: next}
+	return writeList(w, f.On, items, next)
+}
+
+func writeList(w http.ResponseWriter, on date.Date, items []caseload.ListItem, next string) error {
+	out := listJSON{On: on, Items: []itemJSON{}, NextCursor: next}
 	for _, it := range items {
 		out.Items = append(out.Items, itemJSON{it.ID, it.Reference, it.Name, it.State, datePtr(it.AuthorizedUntil), datePtr(it.Deadline), it.DeadlineKind, it.Version})
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// lookup answers POST /v1/cases/lookup: the cases whose passport number is
+// the one in the body, found through the blind index. The number travels
+// in the body, so that no URL, access log or browser history keeps it.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Passport string `json:"passport"`
+	}
+	if err := decodeBody(r, &in); err != nil {
+		return err
+	}
+	f := caseload.Filter{On: s.Service.Today(), Limit: 50}
+	items, next, err := s.Service.FindByPassport(r.Context(), principal(r), in.Passport, f)
+	if err != nil {
+		return err
+	}
+	return writeList(w, f.On, items, next)
 }
 
 func (s *Server) createCalendarToken(w http.ResponseWriter, r *http.Request) error {
@@ -616,6 +637,9 @@ func (s *Server) createCalendarToken(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	if err := s.Service.Audit(r.Context(), p, "calendar.create", "", "token="+id); err != nil {
+		return err
+	}
 	// The token is shown this once; only its hash is kept.
 	return writeJSON(w, http.StatusCreated, map[string]string{"id": id, "url": "/v1/calendar.ics?token=" + token})
 }
@@ -626,6 +650,9 @@ func (s *Server) revokeCalendarToken(w http.ResponseWriter, r *http.Request) err
 	}
 	p := principal(r)
 	if err := s.Service.Store.RevokeCalendarToken(r.Context(), p.Org, p.User, r.PathValue("id")); err != nil {
+		return err
+	}
+	if err := s.Service.Audit(r.Context(), p, "calendar.revoke", "", "token="+r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -562,7 +562,9 @@ func TestOpenAPIAccountResponses(t *testing.T) {
 		check("GET", "/v1/cases/{id}", "/v1/cases/"+id, nil, http.StatusOK, cwToken...)
 		check("GET", "/v1/cases/{id}", "/v1/cases/"+id+"?reveal=identity", nil, http.StatusOK)
 		check("GET", "/v1/cases/{id}", "/v1/cases/"+id+"?reveal=all", nil, http.StatusUnprocessableEntity)
-		r = check("GET", "/v1/cases", "/v1/cases?passport=ab1234567", nil, http.StatusOK)
+		r = check("POST", "/v1/cases/lookup", "/v1/cases/lookup", map[string]string{"passport": "ab1234567"}, http.StatusOK)
+		check("POST", "/v1/cases/lookup", "/v1/cases/lookup", map[string]string{"passport": ""}, http.StatusUnprocessableEntity)
+		check("GET", "/v1/cases", "/v1/cases?passport=ab1234567", nil, http.StatusUnprocessableEntity)
 		if got, _ := jsonPath(r.object(t), "items.0.id"); got != id {
 			t.Errorf("passport lookup: items.0.id = %v, want %s; %s", got, id, r.Body)
 		}

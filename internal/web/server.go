@@ -97,6 +97,7 @@ func (s *Server) Routes() []Route {
 		{Method: "POST", Pattern: "/v1/import", handler: s.importCases, MaxBody: MaxImport},
 		{Method: "POST", Pattern: "/v1/cases", handler: s.createCase},
 		{Method: "GET", Pattern: "/v1/cases", handler: s.listCases},
+		{Method: "POST", Pattern: "/v1/cases/lookup", handler: s.lookup},
 		{Method: "GET", Pattern: "/v1/cases/{id}", handler: s.getCase},
 		{Method: "PUT", Pattern: "/v1/cases/{id}", handler: s.putCase},
 		{Method: "DELETE", Pattern: "/v1/cases/{id}", handler: s.deleteCase},
@@ -149,22 +150,17 @@ func (s *Server) Handler() http.Handler {
 	})
 }
 
-// metricsGate serves metrics to loopback peers (a scraper on the same
-// host) and to admins. They hold no identity, but request counts over time
-// still tell an outsider how busy an organisation is.
+// metricsGate serves metrics only to a scraper on the same host: a
+// loopback peer that is not a proxy the operator named (whose requests come
+// from elsewhere). Metrics hold no identity, but they are server-wide, and
+// request counts over time tell an outsider, or another organisation's
+// admin, how busy an organisation is.
 func (s *Server) metricsGate(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		if a, err := netip.ParseAddr(host); err == nil && a.Unmap().IsLoopback() && r.Header.Get("X-Forwarded-For") == "" {
-			h.ServeHTTP(w, r)
-			return
-		}
-		p, err := s.authenticate(r)
-		if err == nil && p.Role != caseload.RoleAdmin {
-			err = caseload.ErrForbidden
-		}
-		if err != nil {
-			s.writeError(w, r, err)
+		a, err := netip.ParseAddr(host)
+		if err != nil || !a.Unmap().IsLoopback() || s.fromProxy(a) || r.Header.Get("X-Forwarded-For") != "" {
+			writeProblem(w, r, http.StatusForbidden, "forbidden", "metrics are served to a scraper on the server's own host only", nil)
 			return
 		}
 		h.ServeHTTP(w, r)
