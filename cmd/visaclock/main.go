@@ -47,6 +47,8 @@ Usage:
   visaclock keys rotate [--db URL|FILE] [--data DIR] [--master-key-file FILE]
   visaclock audit verify [--db URL|FILE] [--data DIR] [--master-key-file FILE]
   visaclock backup --out FILE [--db FILE] [--data DIR]
+  visaclock export --out FILE (--passphrase-file F | --recipients-file F) [--org ID] [--case ID] [--db …]
+  visaclock import (--passphrase-file F | --identity-file F) [--org ID] [--db …] FILE
   visaclock dev seed --n N [--db URL|FILE] [--data DIR]
   visaclock dev bench-list [--n N] [--db URL|FILE] [--data DIR]
 
@@ -105,6 +107,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runBackup(ctx, args[1:], stdout, stderr)
 	case "orgs":
 		return runOrgs(ctx, args[1:], stdout, stderr)
+	case "export":
+		return runExport(ctx, args[1:], stdout, stderr)
+	case "import":
+		return runImport(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
