@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"visaclock/internal/audit"
 	"visaclock/internal/vault"
@@ -170,6 +169,3 @@ func VerifyAudit(ctx context.Context, st Store, chain *audit.Chain) (int, error)
 		prev = &page[len(page)-1]
 	}
 }
-
-// retentionTick is how often a server purges expired closed cases.
-const retentionTick = time.Hour
