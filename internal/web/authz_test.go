@@ -932,6 +932,19 @@ func TestSessionsAndLogin(t *testing.T) {
 			e.do("GET", "/v1/me", nil, withSession(ck)...).problem(t, http.StatusUnauthorized)
 		})
 
+		t.Run("a session ends at its absolute limit, however busy", func(t *testing.T) {
+			svc.SessionIdle, svc.SessionMax = 10*time.Minute, 30*time.Minute
+			defer func() { svc.SessionMax = 0 }()
+			account(t, "abe")
+			ck := sessionFrom(t, logIn(e, "abe", testPassword, "").want(t, http.StatusOK))
+			for range 5 {
+				skipAhead(e.Clock, 5*time.Minute)
+				e.do("GET", "/v1/me", nil, withSession(ck)...).want(t, http.StatusOK)
+			}
+			skipAhead(e.Clock, 6*time.Minute) // 31 minutes after the login, 6 after the last use
+			e.do("GET", "/v1/me", nil, withSession(ck)...).problem(t, http.StatusUnauthorized)
+		})
+
 		t.Run("a disabled account is shut out at once", func(t *testing.T) {
 			p := account(t, "dora")
 			ck := sessionFrom(t, logIn(e, "dora", testPassword, "").want(t, http.StatusOK))
