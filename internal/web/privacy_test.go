@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -523,4 +524,27 @@ func loginCookie(t *testing.T, e *apiEnv, username, password string) string {
 	}
 	t.Fatal("login set no session cookie")
 	return ""
+}
+
+// TestLoginLimitedPerAddress: one address guessing across many usernames
+// is held after 20 failures, even for a right password; a forged
+// X-Forwarded-For from a peer that is not a named proxy changes nothing,
+// while behind a named proxy each client is counted on its own.
+func TestLoginLimitedPerAddress(t *testing.T) {
+	e := newEnv(t, openSQLite, nil)
+	try := func(user, password string, hdr ...string) *response {
+		return e.do("POST", "/v1/login", map[string]string{"username": user, "password": password}, append([]string{"Authorization", ""}, hdr...)...)
+	}
+	for i := range 20 {
+		try(fmt.Sprintf("guess%02d", i), "not the password at all", "X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i)).want(t, http.StatusUnauthorized)
+	}
+	r := try("admin", testPassword, "X-Forwarded-For", "203.0.113.9")
+	r.problem(t, http.StatusTooManyRequests)
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	// Behind a named proxy, the client it forwards for is counted, not the
+	// proxy: another client logs in.
+	e.Server.TrustedProxies = append(e.Server.TrustedProxies, mustPrefix(t, "127.0.0.1/32"))
+	try("admin", testPassword, "X-Forwarded-For", "203.0.113.9").want(t, http.StatusOK)
 }
