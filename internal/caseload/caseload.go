@@ -123,6 +123,10 @@ type Store interface {
 	FindCases(ctx context.Context, org string, f Filter) (items []ListItem, next string, err error)
 	// CreateCases stores many new cases in one transaction.
 	CreateCases(ctx context.Context, cs []*Case, ev *audit.Entry) error
+	// SearchCases lists up to limit of org's cases whose reference starts
+	// with prefix, with their state on the day on, within the scope of
+	// assignee and team when set (as in Filter).
+	SearchCases(ctx context.Context, org, prefix, assignee, team string, on date.Date, limit int) ([]ListItem, error)
 	// CaseIDTaken reports whether any organisation has a case with id.
 	CaseIDTaken(ctx context.Context, id string) (bool, error)
 	// CaseIDs lists up to limit ids of org's cases after the id after.
@@ -134,6 +138,7 @@ type Store interface {
 	RevokeCalendarToken(ctx context.Context, org, user, id string) error
 	// FindCalendarToken returns the org and account of a live token.
 	FindCalendarToken(ctx context.Context, hash []byte) (org, user string, err error)
+	CalendarTokens(ctx context.Context, org, user string) ([]CalendarToken, error)
 	// Deadlines lists the deadlines on or after from of org's cases, within
 	// the assignee and team scope when those are set (as in Filter).
 	Deadlines(ctx context.Context, org, assignee, team string, from date.Date) ([]CalendarEntry, error)

@@ -210,15 +210,37 @@ func (s *Service) List(ctx context.Context, p Principal, f Filter) ([]ListItem, 
 	if err != nil {
 		return nil, "", err
 	}
+	return items, next, s.maskItems(ctx, p.Org, items)
+}
+
+// Search lists p's cases whose reference starts with prefix, as they stand
+// today, names masked.
+func (s *Service) Search(ctx context.Context, p Principal, prefix string, limit int) ([]ListItem, error) {
+	assignee, team, ok := p.ListScope(PermCaseList)
+	if !ok {
+		return nil, ErrForbidden
+	}
+	if err := checkText(prefix); err != "" || len(prefix) > 200 {
+		return nil, Errorf(EInvalid, "q", "a reference, or its beginning, of at most 200 characters")
+	}
+	items, err := s.Store.SearchCases(ctx, p.Org, prefix, assignee, team, s.Today(), limit)
+	if err != nil {
+		return nil, err
+	}
+	return items, s.maskItems(ctx, p.Org, items)
+}
+
+// maskItems replaces each item's sealed identity by its masked name.
+func (s *Service) maskItems(ctx context.Context, org string, items []ListItem) error {
 	for i := range items {
-		if id, err := s.open(ctx, p.Org, items[i].ID, items[i].Sealed); err != nil {
-			return nil, "", err
+		if id, err := s.open(ctx, org, items[i].ID, items[i].Sealed); err != nil {
+			return err
 		} else if id != nil {
 			items[i].Name = id.Masked().Name
 		}
 		items[i].Sealed = nil
 	}
-	return items, next, nil
+	return nil
 }
 
 // FindByPassport lists p's cases whose passport number is passport, by its

@@ -653,6 +653,45 @@ func scopeSQL(t string, n int, assignee, team string) (string, []any) {
 	return fmt.Sprintf(" AND (%s.assignee = $%d OR %s.team = $%d)", t, n, t, n+1), []any{assignee, team}
 }
 
+// SearchCases lists up to limit of org's cases whose reference starts with
+// prefix (case as written), in reference order, with their state on the
+// day on, within the scope of assignee and team when set. It walks the
+// (org, reference) index, so it costs what it returns.
+func (s *Store) SearchCases(ctx context.Context, org, prefix, assignee, team string, on date.Date, limit int) ([]caseload.ListItem, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	extra, args := scopeSQL("c", 4, assignee, team)
+	// SQLite compares text bytewise, so a prefix is a range of the index.
+	// PostgreSQL may compare by a language's collation, where it is not;
+	// there the prefix is tested as a prefix.
+	match := "c.reference >= $2 AND c.reference < $2 || '\U0010FFFF' AND substr(c.reference, 1, length($2)) = $2"
+	if s.d.name == "postgres" {
+		match = `substr(c.reference, 1, length($2)) = $2`
+	}
+	rows, err := s.query(ctx, `SELECT c.id, c.reference, s.state_rank, s.authorized_until, s.deadline, s.deadline_kind, c.version, c.identity
+		FROM cases c JOIN case_segments s ON s.case_id = c.id AND s.from_day <= $3 AND s.until_day >= $3
+		WHERE c.org = $1 AND `+match+extra+`
+		ORDER BY c.reference, c.id
+		LIMIT `+strconv.Itoa(limit), append([]any{org, prefix, int64(on)}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: search: %w", err)
+	}
+	defer rows.Close()
+	var items []caseload.ListItem
+	for rows.Next() {
+		var it caseload.ListItem
+		var rank int
+		var au, dl int64
+		if err := rows.Scan(&it.ID, &it.Reference, &rank, &au, &dl, &it.DeadlineKind, &it.Version, &it.Sealed); err != nil {
+			return nil, fmt.Errorf("sqlstore: search: %w", err)
+		}
+		it.State, it.AuthorizedUntil, it.Deadline = rankState[rank], date.Date(au), date.Date(dl)
+		items = append(items, it)
+	}
+	return items, rows.Err()
+}
+
 // CaseIDTaken reports whether any organisation has a case with id.
 func (s *Store) CaseIDTaken(ctx context.Context, id string) (bool, error) {
 	var n int

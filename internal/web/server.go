@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"visaclock/internal/caseload"
+	"visaclock/internal/i18n"
 	"visaclock/internal/packs"
 )
 
@@ -41,6 +43,8 @@ type Server struct {
 	TrustedProxies []netip.Prefix
 
 	mux      *http.ServeMux
+	catalog  *i18n.Catalog
+	pages    map[string]*template.Template
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -56,6 +60,10 @@ type Route struct {
 	Public bool
 	// MaxBody overrides the body limit; zero means MaxBody.
 	MaxBody int64
+	// Page routes are the web UI: they authenticate by the session cookie
+	// (sending people without one to the login page) and answer errors
+	// with a page in the reader's language.
+	Page bool
 }
 
 // MaxImport is the largest import body accepted.
@@ -66,7 +74,7 @@ func (s *Server) Routes() []Route {
 	pub := func(m, p string, h func(http.ResponseWriter, *http.Request) error) Route {
 		return Route{Method: m, Pattern: p, handler: h, Public: true}
 	}
-	return []Route{
+	routes := []Route{
 		pub("GET", "/healthz", s.healthz),
 		pub("GET", "/readyz", s.readyz),
 		pub("GET", "/v1/openapi.json", s.openapi),
@@ -107,6 +115,33 @@ func (s *Server) Routes() []Route {
 		{Method: "POST", Pattern: "/v1/calendar-tokens", handler: s.createCalendarToken},
 		{Method: "DELETE", Pattern: "/v1/calendar-tokens/{id}", handler: s.revokeCalendarToken},
 	}
+	return append(routes, s.pageRoutes()...)
+}
+
+// pageRoutes lists the web UI's pages.
+func (s *Server) pageRoutes() []Route {
+	page := func(m, p string, h func(http.ResponseWriter, *http.Request) error) Route {
+		return Route{Method: m, Pattern: p, handler: h, Page: true}
+	}
+	pub := func(m, p string, h func(http.ResponseWriter, *http.Request) error) Route {
+		return Route{Method: m, Pattern: p, handler: h, Page: true, Public: true}
+	}
+	return []Route{
+		pub("GET", "/login", s.loginPage),
+		pub("POST", "/login", s.loginForm),
+		pub("POST", "/lang", s.langForm),
+		pub("GET", "/static/{file}", s.static),
+		page("POST", "/logout", s.logoutForm),
+		page("GET", "/{$}", s.dashboard),
+		page("GET", "/cases/new", s.newCasePage),
+		page("POST", "/cases/new", s.newCaseForm),
+		page("POST", "/cases/lookup", s.lookupForm),
+		page("GET", "/cases/{id}", s.casePage),
+		page("POST", "/cases/{id}/{part}", s.addPartForm),
+		page("POST", "/cases/{id}/{part}/{n}", s.changePartForm),
+		page("GET", "/regimes", s.regimes),
+		page("GET", "/regimes/{id}", s.regime),
+	}
 }
 
 // Handler returns the server's http.Handler. Call it once.
@@ -120,6 +155,15 @@ func (s *Server) Handler() http.Handler {
 	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "visaclock_http_request_seconds", Help: "HTTP request duration by route.",
 		Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .5, 1}}, []string{"route"})
 	s.registry.MustRegister(s.requests, s.duration)
+	// The catalogue and templates are embedded: failing to load them is a
+	// broken build, which the tests catch, not bad input.
+	var err error
+	if s.catalog, err = i18n.Load(); err != nil {
+		panic(err)
+	}
+	if s.pages, err = parseTemplates(); err != nil {
+		panic(err)
+	}
 	s.mux = http.NewServeMux()
 	for _, r := range s.Routes() {
 		pattern := r.Method + " " + r.Pattern
@@ -219,7 +263,19 @@ func (s *Server) handle(route string, rt Route) http.Handler {
 		limit = MaxBody
 	}
 	h := rt.handler
-	if !rt.Public {
+	switch {
+	case rt.Page && !rt.Public:
+		h = func(w http.ResponseWriter, r *http.Request) error {
+			p, err := s.pageAuth(r)
+			if errors.Is(err, errEnroll) {
+				return redirect(w, r, "/account")
+			}
+			if err != nil {
+				return err
+			}
+			return rt.handler(w, withPrincipal(r, p))
+		}
+	case !rt.Public:
 		h = func(w http.ResponseWriter, r *http.Request) error {
 			p, err := s.authenticate(r)
 			if err != nil {
@@ -243,7 +299,11 @@ func (s *Server) handle(route string, rt Route) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		sw := &statusWriter{ResponseWriter: w}
 		if err := h(sw, r); err != nil {
-			s.writeError(sw, r, err)
+			if rt.Page {
+				s.pageError(sw, r, err)
+			} else {
+				s.writeError(sw, r, err)
+			}
 		}
 		if sw.status == 0 {
 			sw.status = http.StatusOK

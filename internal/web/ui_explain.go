@@ -1,0 +1,256 @@
+package web
+
+import (
+	"regexp"
+	"strconv"
+
+	"visaclock/internal/date"
+	"visaclock/internal/i18n"
+	"visaclock/internal/packs"
+	"visaclock/internal/rules"
+	"visaclock/internal/stay"
+)
+
+// stepKeys names the catalogue message of each explanation step. The
+// engine keeps steps as numbers and dates; the UI words them in the
+// reader's language, as Step.Sentence does in English for the CLI.
+var stepKeys = map[stay.StepKind]string{
+	stay.StepEntry:                 "step.entry",
+	stay.StepEntryBeforeValidity:   "step.entry_before_validity",
+	stay.StepEntryAfterValidity:    "step.entry_after_validity",
+	stay.StepEntriesExhausted:      "step.entries_exhausted",
+	stay.StepStayDays:              "step.stay_days",
+	stay.StepStayMonths:            "step.stay_months",
+	stay.StepAdmitUntil:            "step.admit_until",
+	stay.StepValidityCut:           "step.validity_cut",
+	stay.StepExtTimely:             "step.ext_timely",
+	stay.StepExtLate:               "step.ext_late",
+	stay.StepExtTooMany:            "step.ext_too_many",
+	stay.StepExtLength:             "step.ext_length",
+	stay.StepExtCapReached:         "step.ext_cap_reached",
+	stay.StepExtGranted:            "step.ext_granted",
+	stay.StepExtOverCap:            "step.ext_over_cap",
+	stay.StepExtRefused:            "step.ext_refused",
+	stay.StepExtPending:            "step.ext_pending",
+	stay.StepExtPendingUnprotected: "step.ext_pending_unprotected",
+	stay.StepWindow:                "step.window",
+	stay.StepWindowBreach:          "step.window_breach",
+	stay.StepYearCap:               "step.year_cap",
+	stay.StepUnlawful:              "step.unlawful",
+	stay.StepUnderAgeUnknown:       "step.under_age_unknown",
+	stay.StepLawful:                "step.lawful",
+	stay.StepPendingState:          "step.pending_state",
+	stay.StepOverstayState:         "step.overstay_state",
+	stay.StepAbsent:                "step.absent",
+	stay.StepReportSource:          "step.report_source",
+	stay.StepEarliest:              "step.earliest",
+	stay.StepNoLaterEntry:          "step.no_later_entry",
+}
+
+var lengthText = regexp.MustCompile(`^(\d+) (day|month)s?$`)
+
+// stepText words one explanation step.
+func stepText(p *i18n.Printer, st stay.Step) string {
+	key, ok := stepKeys[st.Kind]
+	if !ok {
+		return st.Sentence()
+	}
+	args := []any{"d1", p.Date(st.D1), "d2", p.Date(st.D2), "n1", st.N1, "n2", st.N2, "s", st.S}
+	switch st.Kind {
+	case stay.StepEntry:
+		if st.N2 == int(rules.Multiple) {
+			key += ".multiple"
+		}
+	case stay.StepStayDays, stay.StepStayMonths:
+		if st.N2 == 1 {
+			key += ".inclusive"
+		}
+		args = append(args, "next", p.Date(st.D1.AddDays(1)))
+	case stay.StepExtLength:
+		if st.N1 < 0 {
+			key += ".short"
+		} else {
+			key += ".long"
+		}
+		// The engine writes the length in English ("30 days"); say it in
+		// the reader's language.
+		if m := lengthText.FindStringSubmatch(st.S); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			args[9] = p.N(m[2]+"s", n)
+		}
+	case stay.StepWindow:
+		args = append(args, "len", st.D2.Sub(st.D1)+1)
+	case stay.StepYearCap:
+		args = append(args, "year", st.D1.Year())
+	}
+	return p.T(key, args...)
+}
+
+// stepLine is a step with its citation and a link to the rule on its
+// regime's page.
+func (s *Server) stepLine(p *i18n.Printer, st stay.Step) stepLine {
+	l := stepLine{Text: stepText(p, st), Citation: st.Citation}
+	if pack := s.packOfRule(st.Rule); pack != "" {
+		l.Link = "/regimes/" + pack + "#rule-" + st.Rule
+	}
+	return l
+}
+
+// packOfRule finds the pack a rule id belongs to; rule ids are unique
+// across the loaded packs in practice, and the first pack that has it wins.
+func (s *Server) packOfRule(rule string) string {
+	if rule == "" {
+		return ""
+	}
+	for _, id := range s.Packs.IDs() {
+		f, _ := s.Packs.File(id)
+		for _, r := range packRules(f) {
+			if r.ID == rule {
+				return id
+			}
+		}
+	}
+	return ""
+}
+
+// regimeRule is one rule of a pack, as the regimes page lists it.
+type regimeRule struct {
+	Key, ID, Citation string
+	Detail            string
+}
+
+// packRules lists a pack's rules in the order the law reads: the stay,
+// entries, windows and caps, extensions, then overstay.
+func packRules(f *packs.File) []regimeRule {
+	var out []regimeRule
+	add := func(key string, r rules.Rule, detail string) {
+		out = append(out, regimeRule{Key: key, ID: r.ID, Citation: r.Citation, Detail: detail})
+	}
+	if st := f.Stay; st != nil {
+		add("rule.stay", st.Rule, "")
+	}
+	if e := f.Entries; e != nil {
+		add("rule.entries", e.Rule, "")
+	}
+	if w := f.Window; w != nil {
+		add("rule.window", w.Rule, "")
+	}
+	if y := f.YearCap; y != nil {
+		add("rule.year_cap", y.Rule, "")
+	}
+	if x := f.Extension; x != nil {
+		add("rule.extension", x.Rule, "")
+		if x.Cap != nil {
+			add("rule.extension_cap", x.Cap.Rule, "")
+		}
+		if x.Pending != nil {
+			add("rule.extension_pending", *x.Pending, "")
+		}
+		if x.Refusal != nil {
+			add("rule.extension_refusal", x.Refusal.Rule, "")
+		}
+	}
+	if o := f.Overstay; o != nil {
+		add("rule.overstay", o.Rule, "")
+		if o.Fine != nil {
+			add("rule.fine", o.Fine.Rule, "")
+		}
+		if o.Detention != nil {
+			add("rule.detention", o.Detention.Rule, "")
+		}
+		for _, b := range o.Bars {
+			add("rule.bar", b.Rule, "")
+		}
+	}
+	return out
+}
+
+// consequenceText words what may follow an overstay. Conditions and notes
+// are quoted from the rule pack's sources as written.
+func consequenceText(p *i18n.Printer, c stay.Consequence) string {
+	var s string
+	switch c.Kind {
+	case stay.KindFine:
+		amount := strconv.Itoa(c.Max) + " " + c.Currency
+		if c.Min != c.Max {
+			amount = strconv.Itoa(c.Min) + "–" + amount
+		}
+		s = p.T("conseq.fine", "amount", amount, "days", p.N("days", c.Days), "per_day", c.PerDay, "currency", c.Currency)
+		if c.Discretionary {
+			s += p.T("format.sentence_sep") + p.T("conseq.discretionary")
+		}
+	case stay.KindDetention:
+		s = p.T("conseq.detention", "min", c.Min, "max", c.Max)
+		if c.Discretionary {
+			s += p.T("format.sentence_sep") + p.T("conseq.discretionary")
+		}
+	case stay.KindReentryBar:
+		years := strconv.Itoa(c.Years)
+		if c.YearsMin != c.Years {
+			years = strconv.Itoa(c.YearsMin) + "–" + years
+		}
+		if c.Prospective {
+			s = p.T("conseq.bar_prospective", "years", years, "days", p.N("days", c.Days), "date", p.Date(c.From))
+		} else {
+			s = p.T("conseq.bar", "years", years, "days", p.N("days", c.Days), "from", p.Date(c.From), "until", p.Date(c.Until))
+		}
+	case stay.KindNote:
+		return p.T("conseq.note", "text", c.Text)
+	default:
+		s = c.Kind
+	}
+	if c.Condition != "" {
+		s += p.T("format.sentence_sep") + p.T("conseq.condition", "text", c.Condition)
+	}
+	if c.Alternative != "" {
+		s += p.T("format.sentence_sep") + p.T("conseq.alternative", "text", c.Alternative)
+	}
+	return s
+}
+
+// knownErrors recognise the engine's and the service's validation
+// messages, which are English, and word them in the reader's language.
+// Each pattern's groups are dates or numbers the message names.
+var knownErrors = []struct {
+	re  *regexp.Regexp
+	key string
+}{
+	{regexp.MustCompile(`^(\d{4}-\d\d-\d\d) is before the entry (\d{4}-\d\d-\d\d)$`), "err.exit_before_entry"},
+	{regexp.MustCompile(`^missing, but trips\[\d+\] enters later on (\d{4}-\d\d-\d\d); only the last trip may be open$`), "err.open_trip"},
+	{regexp.MustCompile(`^(\d{4}-\d\d-\d\d) overlaps trips\[\d+\] \((\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d|)\)`), "err.overlap"},
+	{regexp.MustCompile(`^(\d{4}-\d\d-\d\d) is not during any trip on grant`), "err.filed_outside_trip"},
+	{regexp.MustCompile(`^(\d{4}-\d\d-\d\d) is before filed (\d{4}-\d\d-\d\d)$`), "err.decided_before_filed"},
+	{regexp.MustCompile(`^rule \S+ allows no extension of stay$`), "err.no_extension"},
+	{regexp.MustCompile(`^(\d+) is outside 1–(\d+)$`), "err.outside"},
+	{regexp.MustCompile(`^(\d+) exceeds the (\d+) \S+ rule \S+ allows$`), "err.exceeds"},
+	{regexp.MustCompile(`^required by rule \S+: the duration of stay stated on the visa`), "err.stay_days_required"},
+	{regexp.MustCompile(`^(\d{4}-\d\d-\d\d) is outside the period in which rule \S+ is in force`), "err.out_of_force"},
+	{regexp.MustCompile(`^required when there is more than one grant`), "err.grant_required"},
+	{regexp.MustCompile(`^no grant has id`), "err.unknown_grant"},
+	{regexp.MustCompile(`^(\d{4}-\d\d-\d\d) is not after the authorised last day (\d{4}-\d\d-\d\d) it extends$`), "err.granted_until_early"},
+	{regexp.MustCompile(`^at most (\d+) characters`), "err.too_long"},
+	{regexp.MustCompile(`^(not valid UTF-8|control character)`), "err.bad_text"},
+	{regexp.MustCompile(`^required`), "form.required"},
+	{regexp.MustCompile(`^the case was changed by someone else`), "error.conflict"},
+	{regexp.MustCompile(`^\d{4}-\d\d-\d\d is before valid_from`), "err.valid_until_before_from"},
+}
+
+// knownError words msg in the reader's language, if it is a message the
+// UI knows; dates in it are written the reader's way.
+func knownError(p *i18n.Printer, msg string) (string, bool) {
+	for _, k := range knownErrors {
+		m := k.re.FindStringSubmatch(msg)
+		if m == nil {
+			continue
+		}
+		args := make([]any, 0, 2*len(m))
+		for i, g := range m[1:] {
+			if d, err := date.Parse(g); err == nil {
+				g = p.Date(d)
+			}
+			args = append(args, strconv.Itoa(i+1), g)
+		}
+		return p.T(k.key, args...), true
+	}
+	return "", false
+}
