@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"visaclock/internal/caseload"
-	"visaclock/internal/date"
 	"visaclock/internal/stay"
+	"visaclock/internal/synth"
 )
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -67,7 +67,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 				cs := make([]*caseload.Case, 0, hi-lo)
 				for i := lo; i < hi; i++ {
 					r := rand.New(rand.NewPCG(*seed, uint64(i)))
-					c := &caseload.Case{Org: caseload.DefaultOrg, Reference: fmt.Sprintf("SEED-%07d", i), History: synthetic(r, today)}
+					c := &caseload.Case{Org: caseload.DefaultOrg, Reference: fmt.Sprintf("SEED-%07d", i), History: synth.History(r, today)}
 					c.ID = caseload.NewID("c_")
 					c.Created, c.Updated = time.Now().UTC(), time.Now().UTC()
 					if err := svc.Evaluate(c); err != nil {
@@ -109,40 +109,6 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "seeded %d cases into %s in %s\n", stored, st.Dialect(), time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-// synthetic draws a plausible history around today: visits under each
-// shipped regime, some over, some pending, most lawful or gone.
-func synthetic(r *rand.Rand, today date.Date) stay.History {
-	ago := func(lo, hi int) date.Date { return today.AddDays(-(lo + r.IntN(hi-lo+1))) }
-	switch k := r.IntN(10); {
-	case k < 4:
-		h := stay.History{Grants: []stay.Grant{{ID: "vf", Rule: "schengen-short-stay"}}}
-		d := ago(120, 400)
-		for range 1 + r.IntN(5) {
-			t := stay.Trip{Entry: d, Exit: d.AddDays(3 + r.IntN(40))}
-			d = t.Exit.AddDays(5 + r.IntN(60))
-			h.Trips = append(h.Trips, t)
-		}
-		if last := &h.Trips[len(h.Trips)-1]; last.Entry <= today && r.IntN(3) == 0 {
-			last.Exit = 0
-		}
-		return h
-	case k < 7:
-		days := 30 + r.IntN(4)*30
-		entry := ago(5, days+40)
-		h := stay.History{Grants: []stay.Grant{{ID: "q2", Rule: "cn-family-visit", StayDays: days}}, Trips: []stay.Trip{{Entry: entry}}}
-		if r.IntN(3) == 0 && entry.AddDays(days-10) < today {
-			h.Extensions = []stay.Extension{{Filed: entry.AddDays(days - 10), RequestedDays: 30, Outcome: stay.Pending}}
-		}
-		return h
-	case k < 9:
-		entry := ago(10, 300)
-		return stay.History{Grants: []stay.Grant{{ID: "b2", Rule: "us-visitor", AdmitUntil: entry.AddDays(180)}}, Trips: []stay.Trip{{Entry: entry}}}
-	default:
-		entry := ago(10, 250)
-		return stay.History{Grants: []stay.Grant{{ID: "visit", Rule: "uk-standard-visitor"}}, Trips: []stay.Trip{{Entry: entry}}}
-	}
 }
 
 // runBenchList times the working list against a seeded store: first pages
