@@ -31,19 +31,25 @@ type Key struct {
 	WorkFactor int
 }
 
-// Encrypt writes plaintext to w, encrypted to k.
-func Encrypt(w io.Writer, plaintext []byte, k Key) error {
+// Check reports whether k can encrypt: a long enough passphrase, or
+// recipients that parse. Callers check before gathering what to encrypt.
+func (k Key) Check() error {
+	_, err := k.recipients()
+	return err
+}
+
+func (k Key) recipients() ([]age.Recipient, error) {
 	var rs []age.Recipient
 	switch {
 	case k.Passphrase != "" && k.Recipients != "":
-		return errors.New("archive: give a passphrase or recipients, not both")
+		return nil, errors.New("archive: give a passphrase or recipients, not both")
 	case k.Passphrase != "":
 		if len([]rune(k.Passphrase)) < MinPassphrase {
-			return fmt.Errorf("archive: passphrase: at least %d characters", MinPassphrase)
+			return nil, fmt.Errorf("archive: passphrase: at least %d characters", MinPassphrase)
 		}
 		r, err := age.NewScryptRecipient(k.Passphrase)
 		if err != nil {
-			return fmt.Errorf("archive: passphrase: %w", err)
+			return nil, fmt.Errorf("archive: passphrase: %w", err)
 		}
 		if k.WorkFactor > 0 {
 			r.SetWorkFactor(min(k.WorkFactor, maxWorkFactor))
@@ -52,11 +58,24 @@ func Encrypt(w io.Writer, plaintext []byte, k Key) error {
 	case strings.TrimSpace(k.Recipients) != "":
 		var err error
 		if rs, err = age.ParseRecipients(strings.NewReader(k.Recipients)); err != nil {
-			return fmt.Errorf("archive: recipients: %w (accepted: age public keys, age1…, one per line)", err)
+			return nil, fmt.Errorf("archive: recipients: %w (accepted: age public keys, age1…, one per line)", err)
 		}
 	default:
-		return errors.New("archive: an export must be encrypted: give a passphrase or age recipients")
+		return nil, errors.New("archive: an export must be encrypted: give a passphrase or age recipients")
 	}
+	return rs, nil
+}
+
+// Encrypt writes plaintext to w, encrypted to k.
+func Encrypt(w io.Writer, plaintext []byte, k Key) error {
+	rs, err := k.recipients()
+	if err != nil {
+		return err
+	}
+	return encrypt(w, plaintext, rs)
+}
+
+func encrypt(w io.Writer, plaintext []byte, rs []age.Recipient) error {
 	aw, err := age.Encrypt(w, rs...)
 	if err != nil {
 		return fmt.Errorf("archive: %w", err)

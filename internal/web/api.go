@@ -633,11 +633,8 @@ func (s *Server) createCalendarToken(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	token := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
-	id, err := s.Service.Store.CreateCalendarToken(r.Context(), p.Org, p.User, hashToken(token), s.Service.Now())
+	id, err := s.Service.CreateCalendarToken(r.Context(), p, hashToken(token))
 	if err != nil {
-		return err
-	}
-	if err := s.Service.Audit(r.Context(), p, "calendar.create", "", "token="+id); err != nil {
 		return err
 	}
 	// The token is shown this once; only its hash is kept.
@@ -648,11 +645,7 @@ func (s *Server) revokeCalendarToken(w http.ResponseWriter, r *http.Request) err
 	if !caseload.ValidID(r.PathValue("id"), "cal_") {
 		return errStatus(http.StatusNotFound, "not found", "", "no such calendar token")
 	}
-	p := principal(r)
-	if err := s.Service.Store.RevokeCalendarToken(r.Context(), p.Org, p.User, r.PathValue("id")); err != nil {
-		return err
-	}
-	if err := s.Service.Audit(r.Context(), p, "calendar.revoke", "", "token="+r.PathValue("id")); err != nil {
+	if err := s.Service.RevokeCalendarToken(r.Context(), principal(r), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -34,6 +34,13 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 	if key.Passphrase == "" && key.Recipients == "" {
 		return &caseload.Error{Code: caseload.EInvalid, Field: "passphrase", Msg: fmt.Sprintf("an export must be encrypted: give a passphrase of at least %d characters, or age recipients", archive.MinPassphrase)}
 	}
+	if err := key.Check(); err != nil {
+		field := "recipients"
+		if in.Passphrase != "" {
+			field = "passphrase"
+		}
+		return &caseload.Error{Code: caseload.EInvalid, Field: field, Msg: strings.TrimPrefix(err.Error(), "archive: ")}
+	}
 	for i, id := range in.IDs {
 		if !caseload.ValidID(id, "c_") {
 			return &caseload.Error{Code: caseload.EInvalid, Field: fmt.Sprintf("ids[%d]", i), Msg: "not a case id"}

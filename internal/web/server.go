@@ -141,6 +141,23 @@ func (s *Server) pageRoutes() []Route {
 		page("POST", "/cases/{id}/{part}/{n}", s.changePartForm),
 		page("GET", "/regimes", s.regimes),
 		page("GET", "/regimes/{id}", s.regime),
+		page("GET", "/account", s.accountPage),
+		page("POST", "/account/password", s.passwordForm),
+		page("POST", "/account/totp", s.totpStartForm),
+		page("POST", "/account/totp/confirm", s.totpConfirmForm),
+		page("POST", "/account/tokens", s.tokenForm),
+		page("POST", "/account/tokens/{id}/revoke", s.tokenRevokeForm),
+		page("POST", "/account/calendar", s.calendarForm),
+		page("POST", "/account/calendar/{id}/revoke", s.calendarRevokeForm),
+		page("GET", "/admin/users", s.adminUsers),
+		page("POST", "/admin/users", s.adminCreateUser),
+		page("POST", "/admin/users/{id}", s.adminUpdateUser),
+		page("POST", "/admin/users/{id}/totp-reset", s.adminResetTOTP),
+		page("GET", "/admin/audit", s.adminAudit),
+		page("GET", "/admin/data", s.adminData),
+		page("POST", "/admin/settings", s.adminSettings),
+		page("POST", "/admin/export", s.adminExport),
+		{Method: "POST", Pattern: "/admin/import", handler: s.adminImport, Page: true, MaxBody: MaxImport},
 	}
 }
 
@@ -292,6 +309,10 @@ func (s *Server) handle(route string, rt Route) http.Handler {
 		timeout := s.RequestTimeout
 		if timeout == 0 {
 			timeout = 10 * time.Second
+		}
+		// A large upload needs time to arrive, not only to be handled.
+		if rt.MaxBody > MaxBody {
+			timeout = max(timeout, 5*time.Minute)
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -183,7 +184,12 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := http.StatusInternalServerError, p.T("error.internal")
 	var ae *caseload.Error
 	var he *httpError
+	var mb *http.MaxBytesError
 	switch {
+	case errors.As(err, &mb):
+		status, msg = http.StatusRequestEntityTooLarge, p.T("error.too_large", "n", mb.Limit>>20)
+	case errors.Is(err, context.DeadlineExceeded):
+		status, msg = http.StatusServiceUnavailable, p.T("error.timeout")
 	case errors.As(err, &he):
 		status, msg = he.status, p.T("error.bad_request")
 		if he.status == http.StatusNotFound {
@@ -199,6 +205,11 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 			status, msg = http.StatusConflict, p.T("error.conflict")
 		case caseload.EInvalid, caseload.EExists:
 			status, msg = http.StatusUnprocessableEntity, p.T("error.invalid")
+		case caseload.EUnauthenticated:
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		case caseload.ELimited:
+			status, msg = http.StatusTooManyRequests, p.T("login.limited", "n", ae.RetryAfter)
 		default:
 			s.Log.Error("internal error", "route", r.Pattern, "err", err)
 		}
@@ -231,13 +242,17 @@ func (s *Server) pageAuth(r *http.Request) (caseload.Principal, error) {
 		}
 		return caseload.Principal{}, err
 	}
-	if p.EnrollOnly && r.URL.Path != "/account" && r.URL.Path != "/account/totp" && r.URL.Path != "/logout" {
+	if p.EnrollOnly && !enrollPages[r.URL.Path] {
 		return p, errEnroll
 	}
 	return p, nil
 }
 
 var errEnroll = errors.New("web: a second factor must be set up first")
+
+// enrollPages are what a session that must first set up a second factor
+// may open: its account page, the enrolment forms, and logging out.
+var enrollPages = map[string]bool{"/account": true, "/account/totp": true, "/account/totp/confirm": true, "/logout": true}
 
 // redirect answers a form post with 303 See Other, so that reloading the
 // result does not post again.
