@@ -139,6 +139,32 @@ func lang(r *http.Request) i18n.Lang {
 	return i18n.Match(r.Header.Get("Accept-Language"))
 }
 
+// pageFor is the page to come back to after switching language: the page
+// itself for a GET, and for a page answering a form post (a refused form,
+// lookup results), the page the form belongs to, since the post's own URL
+// cannot be loaded.
+func pageFor(r *http.Request) string {
+	if r.Method == http.MethodGet {
+		return r.URL.RequestURI()
+	}
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	switch {
+	case parts[0] == "cases" && len(parts) >= 2 && parts[1] != "lookup" && parts[1] != "new":
+		return "/cases/" + parts[1]
+	case parts[0] == "cases" && len(parts) >= 2 && parts[1] == "new":
+		return "/cases/new"
+	case parts[0] == "admin" && len(parts) >= 2 && parts[1] == "users":
+		return "/admin/users"
+	case parts[0] == "admin":
+		return "/admin/data"
+	case parts[0] == "account":
+		return "/account"
+	case parts[0] == "login":
+		return "/login"
+	}
+	return "/"
+}
+
 // printer is the request's message printer.
 func (s *Server) printer(r *http.Request) *i18n.Printer { return s.catalog.Printer(lang(r)) }
 
@@ -149,7 +175,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return fmt.Errorf("web: no template %s", name)
 	}
 	l := lang(r)
-	v := view{P: s.catalog.Printer(l), Lang: l, HTMLLang: htmlLang[l], Path: r.URL.RequestURI(), Title: title, Today: s.Service.Today(), Page: page}
+	v := view{P: s.catalog.Printer(l), Lang: l, HTMLLang: htmlLang[l], Path: pageFor(r), Title: title, Today: s.Service.Today(), Page: page}
 	for _, x := range i18n.Langs {
 		v.Langs = append(v.Langs, langOption{x, langNames[x], x == l})
 	}

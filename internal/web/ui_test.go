@@ -344,3 +344,25 @@ func TestPagesIsolateOrganisations(t *testing.T) {
 		}
 	})
 }
+
+// TestLanguageSwitchAfterAPost: a page that answers a form post (a refused
+// form) offers the switcher a page that can be loaded, not the post's URL.
+func TestLanguageSwitchAfterAPost(t *testing.T) {
+	e := newEnv(t, openSQLite, nil)
+	b := newBrowser(t, e)
+	b.login("admin", testPassword)
+	id := str(t, e.do("POST", "/v1/cases", caseBody("LS-1", "", schengenStay("2026-01-01", ""))).want(t, http.StatusCreated).object(t), "id")
+	for _, tc := range []struct{ post, back string }{
+		{"/cases/" + id + "/trips", "/cases/" + id},
+		{"/cases/new", "/cases/new"},
+		{"/cases/lookup", "/"},
+	} {
+		r := b.post(tc.post, "entry", "not a date", "reference", "", "passport", "")
+		next := regexp.MustCompile(`name="next" value="([^"]*)"`).FindStringSubmatch(r.Body)
+		if next == nil || next[1] != tc.back {
+			t.Errorf("after POST %s the switcher returns to %v, want %s", tc.post, next, tc.back)
+			continue
+		}
+		b.get(tc.back).want(t, http.StatusOK)
+	}
+}
