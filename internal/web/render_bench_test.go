@@ -127,3 +127,8 @@ func (n noCleanup) TempDir() string {
 	}
 	return d
 }
+
+func BenchmarkPageAccount(b *testing.B)    { benchPage(b, "GET", "/account") }
+func BenchmarkPageAdminUsers(b *testing.B) { benchPage(b, "GET", "/admin/users") }
+func BenchmarkPageAdminAudit(b *testing.B) { benchPage(b, "GET", "/admin/audit") }
+func BenchmarkPageAdminData(b *testing.B)  { benchPage(b, "GET", "/admin/data") }
