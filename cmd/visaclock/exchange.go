@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -71,7 +70,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	plain, err := json.Marshal(b)
+	plain, err := b.Encode()
 	if err != nil {
 		return err
 	}
@@ -128,11 +127,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	var b caseload.Bundle
-	dec := json.NewDecoder(bytes.NewReader(plain))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
-		return fmt.Errorf("%s: not a visaclock export: %w", path, err)
+	b, err := caseload.DecodeBundle(plain)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	reg, err := loadRules("")
 	if err != nil {
@@ -144,7 +141,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer st.Close()
 	svc := &caseload.Service{Store: st, Keys: kr, Now: nowUTC, Lookup: reg.Lookup}
-	n, err := svc.Import(ctx, operator(*org), &b)
+	n, err := svc.Import(ctx, operator(*org), b)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

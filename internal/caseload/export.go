@@ -1,7 +1,10 @@
 package caseload
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -34,6 +37,25 @@ type ExportCase struct {
 	Closed    time.Time    `json:"closed,omitzero"`
 	Created   time.Time    `json:"created"`
 	Updated   time.Time    `json:"updated"`
+}
+
+// Encode writes the bundle as an export file holds it (before encryption).
+func (b *Bundle) Encode() ([]byte, error) { return json.Marshal(b) }
+
+// DecodeBundle reads an export's JSON strictly: a field this version does
+// not know is an error, so that nothing in a file is silently dropped.
+func DecodeBundle(plain []byte) (*Bundle, error) {
+	var b Bundle
+	dec := json.NewDecoder(bytes.NewReader(plain))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, Errorf(EInvalid, te.Field, "not an export: wrong type %s", te.Value)
+		}
+		return nil, Errorf(EInvalid, "body", "not an export: %s", err.Error())
+	}
+	return &b, nil
 }
 
 // MaxExport bounds the cases in one export, which is held in memory.

@@ -2,8 +2,7 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -46,26 +45,33 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 			return &caseload.Error{Code: caseload.EInvalid, Field: fmt.Sprintf("ids[%d]", i), Msg: "not a case id"}
 		}
 	}
-	b, err := s.Service.Export(r.Context(), principal(r), in.IDs)
+	file, err := s.exportFile(r.Context(), principal(r), in.IDs, key)
 	if err != nil {
 		return err
-	}
-	plain, err := json.Marshal(b)
-	if err != nil {
-		return err
-	}
-	var out bytes.Buffer
-	if err := archive.Encrypt(&out, plain, key); err != nil {
-		field := "recipients"
-		if in.Passphrase != "" {
-			field = "passphrase"
-		}
-		return &caseload.Error{Code: caseload.EInvalid, Field: field, Msg: strings.TrimPrefix(err.Error(), "archive: ")}
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", `attachment; filename="visaclock-export.age"`)
-	_, err = w.Write(out.Bytes())
+	_, err = w.Write(file)
 	return err
+}
+
+// exportFile gathers and encrypts an export, for the API and the page:
+// the key was checked first, so that an export is audited only when it
+// can leave.
+func (s *Server) exportFile(ctx context.Context, p caseload.Principal, ids []string, key archive.Key) ([]byte, error) {
+	b, err := s.Service.Export(ctx, p, ids)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := b.Encode()
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	if err := archive.Encrypt(&out, plain, key); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // PassphraseHeader carries an import's passphrase, since the body is the
@@ -90,21 +96,11 @@ func (s *Server) importCases(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return &caseload.Error{Code: caseload.EInvalid, Field: "body", Msg: strings.TrimPrefix(err.Error(), "archive: ")}
 	}
-	var b caseload.Bundle
-	dec := json.NewDecoder(bytes.NewReader(plain))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te):
-			return &caseload.Error{Code: caseload.EInvalid, Field: te.Field, Msg: "wrong type: " + te.Value}
-		case errors.As(err, &se):
-			return &caseload.Error{Code: caseload.EInvalid, Field: "body", Msg: fmt.Sprintf("not an export: bad JSON at byte %d", se.Offset)}
-		}
-		return &caseload.Error{Code: caseload.EInvalid, Field: "body", Msg: "not an export: " + err.Error()}
+	b, err := caseload.DecodeBundle(plain)
+	if err != nil {
+		return err
 	}
-	n, err := s.Service.Import(r.Context(), principal(r), &b)
+	n, err := s.Service.Import(r.Context(), principal(r), b)
 	if err != nil {
 		return err
 	}

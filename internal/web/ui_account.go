@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -805,28 +804,20 @@ func (s *Server) adminExport(w http.ResponseWriter, r *http.Request) error {
 	case key.Recipients != "":
 		// Recipients are checked before the export, which is audited, so
 		// that a mistyped key leaves no export in the log.
-		if err := archive.Encrypt(io.Discard, nil, key); err != nil {
+		if err := key.Check(); err != nil {
 			v.Errors["recipients"] = p.T("admin.export.bad_recipients")
 		}
 	}
 	if len(v.Errors) > 0 {
 		return s.renderData(w, r, http.StatusUnprocessableEntity, v, true)
 	}
-	b, err := s.Service.Export(r.Context(), principal(r), nil)
+	file, err := s.exportFile(r.Context(), principal(r), nil, key)
 	if err != nil {
-		return err
-	}
-	plain, err := json.Marshal(b)
-	if err != nil {
-		return err
-	}
-	var out bytes.Buffer
-	if err := archive.Encrypt(&out, plain, key); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="visaclock-export-%s.age"`, s.Service.Today()))
-	_, err = w.Write(out.Bytes())
+	_, err = w.Write(file)
 	return err
 }
 
@@ -867,13 +858,11 @@ func (s *Server) adminImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return refuse("import_passphrase", p.T("admin.import.cannot_open"))
 	}
-	var b caseload.Bundle
-	dec := json.NewDecoder(bytes.NewReader(plain))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
+	b, err := caseload.DecodeBundle(plain)
+	if err != nil {
 		return refuse("file", p.T("admin.import.not_export"))
 	}
-	n, err := s.Service.Import(r.Context(), pr, &b)
+	n, err := s.Service.Import(r.Context(), pr, b)
 	if err != nil {
 		var ae *caseload.Error
 		if !errors.As(err, &ae) || (ae.Code != caseload.EInvalid && ae.Code != caseload.EExists) {
