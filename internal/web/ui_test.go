@@ -147,6 +147,13 @@ func TestPagesFlow(t *testing.T) {
 		r = b.post("/cases/new", "reference", "FV-1", "rule", "cn-family-visit", "stay_days", "60", "entry", "2026-03-01", "name", "Ri Chol-su", "passport", "PX7734521")
 		r.want(t, http.StatusSeeOther)
 		casePath := r.Location
+		// Search by the beginning of a reference, in any script.
+		b.post("/cases/new", "reference", "가족-2026-7", "rule", "cn-family-visit", "stay_days", "30").want(t, http.StatusSeeOther)
+		b.get("/?q=FV").want(t, http.StatusOK).contains(t, ">FV-1<", "1 case found")
+		b.get("/?q=%EA%B0%80%EC%A1%B1").want(t, http.StatusOK).contains(t, ">가족-2026-7<")
+		if p := b.get("/?q=V-1").want(t, http.StatusOK); strings.Contains(p.Body, ">FV-1<") {
+			t.Error("a search matched the middle of a reference")
+		}
 		if !strings.HasPrefix(casePath, "/cases/c_") {
 			t.Fatalf("created case at %q", casePath)
 		}
