@@ -81,8 +81,9 @@ type Segment struct {
 type ListItem struct {
 	ID              string
 	Reference       string
-	Name            string // masked
-	Sealed          []byte // the sealed identity, for the Service to mask
+	Name            string    // masked
+	Since           date.Date // when an overstay or pending application began
+	Sealed          []byte    // the sealed identity, for the Service to mask
 	State           stay.State
 	AuthorizedUntil date.Date
 	Deadline        date.Date

@@ -627,6 +627,9 @@ func (s *Store) FindCases(ctx context.Context, org string, f caseload.Filter) ([
 				return items, last.String(), nil
 			}
 			it.State, it.AuthorizedUntil, it.Deadline = st, date.Date(au), date.Date(dl)
+			if rank <= 1 {
+				it.Since = date.Date(sd)
+			}
 			items = append(items, it)
 			last = cursor{rank, sd, it.ID}
 		}
@@ -669,7 +672,7 @@ func (s *Store) SearchCases(ctx context.Context, org, prefix, assignee, team str
 	if s.d.name == "postgres" {
 		match = `substr(c.reference, 1, length($2)) = $2`
 	}
-	rows, err := s.query(ctx, `SELECT c.id, c.reference, s.state_rank, s.authorized_until, s.deadline, s.deadline_kind, c.version, c.identity
+	rows, err := s.query(ctx, `SELECT c.id, c.reference, s.state_rank, s.sort_day, s.authorized_until, s.deadline, s.deadline_kind, c.version, c.identity
 		FROM cases c JOIN case_segments s ON s.case_id = c.id AND s.from_day <= $3 AND s.until_day >= $3
 		WHERE c.org = $1 AND `+match+extra+`
 		ORDER BY c.reference, c.id
@@ -682,11 +685,14 @@ func (s *Store) SearchCases(ctx context.Context, org, prefix, assignee, team str
 	for rows.Next() {
 		var it caseload.ListItem
 		var rank int
-		var au, dl int64
-		if err := rows.Scan(&it.ID, &it.Reference, &rank, &au, &dl, &it.DeadlineKind, &it.Version, &it.Sealed); err != nil {
+		var sd, au, dl int64
+		if err := rows.Scan(&it.ID, &it.Reference, &rank, &sd, &au, &dl, &it.DeadlineKind, &it.Version, &it.Sealed); err != nil {
 			return nil, fmt.Errorf("sqlstore: search: %w", err)
 		}
 		it.State, it.AuthorizedUntil, it.Deadline = rankState[rank], date.Date(au), date.Date(dl)
+		if rank <= 1 {
+			it.Since = date.Date(sd)
+		}
 		items = append(items, it)
 	}
 	return items, rows.Err()

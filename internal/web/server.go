@@ -60,6 +60,9 @@ type Route struct {
 	Public bool
 	// MaxBody overrides the body limit; zero means MaxBody.
 	MaxBody int64
+	// Slow routes gather a whole organisation (exports) and get minutes,
+	// not seconds.
+	Slow bool
 	// Page routes are the web UI: they authenticate by the session cookie
 	// (sending people without one to the login page) and answer errors
 	// with a page in the reader's language.
@@ -101,7 +104,7 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Pattern: "/v1/audit", handler: s.auditLog},
 		{Method: "GET", Pattern: "/v1/org/settings", handler: s.getSettings},
 		{Method: "PUT", Pattern: "/v1/org/settings", handler: s.putSettings},
-		{Method: "POST", Pattern: "/v1/export", handler: s.export},
+		{Method: "POST", Pattern: "/v1/export", handler: s.export, Slow: true},
 		{Method: "POST", Pattern: "/v1/import", handler: s.importCases, MaxBody: MaxImport},
 		{Method: "POST", Pattern: "/v1/cases", handler: s.createCase},
 		{Method: "GET", Pattern: "/v1/cases", handler: s.listCases},
@@ -156,7 +159,7 @@ func (s *Server) pageRoutes() []Route {
 		page("GET", "/admin/audit", s.adminAudit),
 		page("GET", "/admin/data", s.adminData),
 		page("POST", "/admin/settings", s.adminSettings),
-		page("POST", "/admin/export", s.adminExport),
+		{Method: "POST", Pattern: "/admin/export", handler: s.adminExport, Page: true, Slow: true},
 		{Method: "POST", Pattern: "/admin/import", handler: s.adminImport, Page: true, MaxBody: MaxImport},
 	}
 }
@@ -311,7 +314,7 @@ func (s *Server) handle(route string, rt Route) http.Handler {
 			timeout = 10 * time.Second
 		}
 		// A large upload needs time to arrive, not only to be handled.
-		if rt.MaxBody > MaxBody {
+		if rt.MaxBody > MaxBody || rt.Slow {
 			timeout = max(timeout, 5*time.Minute)
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)

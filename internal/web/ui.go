@@ -145,6 +145,14 @@ func lang(r *http.Request) i18n.Lang {
 // cannot be loaded.
 func pageFor(r *http.Request) string {
 	if r.Method == http.MethodGet {
+		// Switching language must not reveal an identity again.
+		if r.URL.Query().Has("reveal") {
+			q := r.URL.Query()
+			q.Del("reveal")
+			u := *r.URL
+			u.RawQuery = q.Encode()
+			return u.RequestURI()
+		}
 		return r.URL.RequestURI()
 	}
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
@@ -232,7 +240,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		case caseload.EInvalid, caseload.EExists:
 			status, msg = http.StatusUnprocessableEntity, p.T("error.invalid")
 		case caseload.EUnauthenticated:
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(pageFor(r)), http.StatusSeeOther)
 			return
 		case caseload.ELimited:
 			status, msg = http.StatusTooManyRequests, p.T("login.limited", "n", ae.RetryAfter)
@@ -241,7 +249,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	default:
 		if errors.Is(err, errNoSession) {
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(pageFor(r)), http.StatusSeeOther)
 			return
 		}
 		s.Log.Error("internal error", "route", r.Pattern, "err", err)
@@ -289,8 +297,20 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) error {
 
 // safeNext keeps a post-login or language-switch destination on this site.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	// Only a path on this site: browsers drop tabs and newlines from a
+	// Location and read a backslash as a slash, so "/\t/evil" or "/\\evil"
+	// would lead elsewhere.
+	if next == "" || next[0] != '/' || strings.ContainsAny(next, "\\\x00\t\n\r") || strings.HasPrefix(next, "//") {
 		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(u.Path, "//") {
+		return "/"
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f {
+			return "/"
+		}
 	}
 	return next
 }

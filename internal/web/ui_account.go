@@ -834,7 +834,13 @@ func (s *Server) adminImport(w http.ResponseWriter, r *http.Request) error {
 		v.Errors[field] = msg
 		return s.renderData(w, r, http.StatusUnprocessableEntity, v, true)
 	}
-	if err := r.ParseMultipartForm(32 << 20); err != nil {
+	err := r.ParseMultipartForm(32 << 20)
+	// The upload's parts beyond 32 MiB sit in temporary files, which the
+	// server does not remove for a request it did not parse itself.
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
+	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
 			return refuse("file", p.T("admin.import.too_large", "n", MaxImport>>20))

@@ -63,8 +63,8 @@ func (s *Server) row(p *i18n.Printer, today date.Date, it caseload.ListItem) das
 			r.Left = p.N("days_left", it.AuthorizedUntil.Sub(today))
 		}
 	case stay.StateOverstay:
-		if it.AuthorizedUntil != 0 {
-			r.Left = p.N("days_over", today.Sub(it.AuthorizedUntil))
+		if it.Since != 0 {
+			r.Left = p.N("days_over", today.Sub(it.Since)+1)
 		}
 	case stay.StatePending:
 		r.Left = p.T("dash.waiting")
@@ -186,6 +186,7 @@ type fieldErrors map[string]string
 type newCaseView struct {
 	Packs                                 []packOption
 	Reference, Rule, StayDays, Entry      string
+	AdmitUntil                            string
 	ValidFrom, ValidUntil, Notes, Name    string
 	Passport, Nationality, Birth, Contact string
 	Errors                                fieldErrors
@@ -261,7 +262,7 @@ func (s *Server) newCaseForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	pr, p := principal(r), s.printer(r)
 	f := r.PostForm
-	v := newCaseView{Reference: f.Get("reference"), Rule: f.Get("rule"), StayDays: f.Get("stay_days"), Entry: f.Get("entry"),
+	v := newCaseView{Reference: f.Get("reference"), Rule: f.Get("rule"), StayDays: f.Get("stay_days"), Entry: f.Get("entry"), AdmitUntil: f.Get("admit_until"),
 		ValidFrom: f.Get("valid_from"), ValidUntil: f.Get("valid_until"), Notes: f.Get("notes"), Name: f.Get("name"),
 		Passport: f.Get("passport"), Nationality: f.Get("nationality"), Birth: f.Get("birth_date"), Contact: f.Get("contact"), Errors: fieldErrors{}}
 	v.Packs = s.packOptions(v.Rule)
@@ -272,7 +273,8 @@ func (s *Server) newCaseForm(w http.ResponseWriter, r *http.Request) error {
 		v.Errors["rule"] = p.T("form.pick_regime")
 	}
 	g := stay.Grant{ID: "g1", Rule: v.Rule, StayDays: formInt(p, v.Errors, "stay_days", v.StayDays, 1, 3660),
-		ValidFrom: formDate(p, v.Errors, "valid_from", v.ValidFrom), ValidUntil: formDate(p, v.Errors, "valid_until", v.ValidUntil)}
+		ValidFrom: formDate(p, v.Errors, "valid_from", v.ValidFrom), ValidUntil: formDate(p, v.Errors, "valid_until", v.ValidUntil),
+		AdmitUntil: formDate(p, v.Errors, "admit_until", v.AdmitUntil)}
 	h := stay.History{Grants: []stay.Grant{g}}
 	if e := formDate(p, v.Errors, "entry", v.Entry); e != 0 {
 		h.Trips = []stay.Trip{{Entry: e}}
@@ -296,7 +298,7 @@ func (s *Server) newCaseForm(w http.ResponseWriter, r *http.Request) error {
 func newCaseField(path string) string {
 	switch {
 	case strings.HasPrefix(path, "history.grants"):
-		for _, f := range []string{"stay_days", "valid_from", "valid_until", "rule"} {
+		for _, f := range []string{"stay_days", "valid_from", "valid_until", "admit_until", "rule"} {
 			if strings.HasSuffix(path, f) {
 				return f
 			}
@@ -321,6 +323,7 @@ type caseView struct {
 	EvalError   string
 	Status      string
 	StatusClass string
+	Violation   *stepLine // a planned stay that would break a rule
 	Next        string
 	Timeline    template.HTML
 	Steps       []stepLine
@@ -464,8 +467,13 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 			break
 		}
 	}
+	if pv := ev.PlannedViolation; pv.Date != 0 {
+		l := s.stepLine(p, stay.Step{Rule: pv.Rule, Citation: pv.Citation}, ev.Rule)
+		l.Text = p.T("case.planned_violation", "date", p.Date(pv.Date))
+		v.Violation = &l
+	}
 	for _, st := range ev.Explanation {
-		v.Steps = append(v.Steps, s.stepLine(p, st))
+		v.Steps = append(v.Steps, s.stepLine(p, st, ev.Rule))
 	}
 	for _, cs := range ev.Consequences {
 		v.Conseq = append(v.Conseq, consequenceText(p, cs))
@@ -477,7 +485,11 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	if v.FileOn != "" {
 		s.whatIf(p, &h, v)
 	}
-	v.Timeline = timeline.Render(sc, timeline.Options{Today: today, Labels: timelineLabels(p, c.Reference, v.Status), FormatDate: p.Date, MonthLabel: p.Month, FormatDays: func(n int) string { return p.N("days", n) }, Plan: plan})
+	summary := v.Status
+	if v.Violation != nil {
+		summary += p.T("format.sentence_sep") + v.Violation.Text
+	}
+	v.Timeline = timeline.Render(sc, timeline.Options{Today: today, Labels: timelineLabels(p, c.Reference, summary), FormatDate: p.Date, MonthLabel: p.Month, FormatDays: func(n int) string { return p.N("days", n) }, Plan: plan})
 	return s.render(w, r, status, "case", c.Reference, v)
 }
 
@@ -490,7 +502,9 @@ func statusSentence(p *i18n.Printer, ev *stay.Evaluation) string {
 	case stay.StatePending:
 		return p.T("status.pending", "date", p.Date(ev.AuthorizedUntil))
 	case stay.StateOverstay:
-		return p.T("status.overstay", "date", p.Date(ev.Since), "days", p.N("days", ev.OverstayDays))
+		// The days of this overstay, from its first day to today; the
+		// explanation lists every stay's unlawful days.
+		return p.T("status.overstay", "date", p.Date(ev.Since), "days", p.N("days", ev.AsOf.Sub(ev.Since)+1))
 	}
 	return p.T("status.absent")
 }
@@ -512,7 +526,7 @@ func (s *Server) planFor(p *i18n.Printer, h *stay.History, v *caseView) *stay.Pl
 		v.Errors["enter"] = p.T("form.bad_date")
 		return nil
 	}
-	pl, err := stay.PlanEntry(h, s.Packs.Lookup, enter, "")
+	pl, err := stay.PlanEntry(h, s.Packs.Lookup, enter, latestGrant(h))
 	if err != nil {
 		v.Errors["enter"] = p.T("form.rejected", "detail", err.Error())
 		var fe *stay.FieldError
@@ -530,7 +544,7 @@ func (s *Server) planFor(p *i18n.Printer, h *stay.History, v *caseView) *stay.Pl
 		pv.Schedule = append(pv.Schedule, p.T("plan.schedule_line", "date", p.Date(f.FileBy), "until", p.Date(f.Until)))
 	}
 	for _, st := range pl.Explanation {
-		pv.Steps = append(pv.Steps, s.stepLine(p, st))
+		pv.Steps = append(pv.Steps, s.stepLine(p, st, pl.Rule))
 	}
 	v.Plan = pv
 	return pl
@@ -553,7 +567,7 @@ func (s *Server) whatIf(p *i18n.Printer, h *stay.History, v *caseView) {
 	}
 	x := *h
 	x.AsOf = on
-	x.Extensions = append(slices.Clone(h.Extensions), stay.Extension{Filed: on, RequestedDays: days, Outcome: stay.Pending})
+	x.Extensions = append(slices.Clone(h.Extensions), stay.Extension{Filed: on, RequestedDays: days, Outcome: stay.Pending, Grant: latestGrant(h)})
 	sc, err := stay.Prepare(&x, s.Packs.Lookup)
 	if err != nil {
 		v.Errors["file"] = p.T("form.rejected", "detail", err.Error())
@@ -572,7 +586,7 @@ func (s *Server) whatIf(p *i18n.Printer, h *stay.History, v *caseView) {
 			wi.Timely = true
 		}
 		if st.D1 == on && (st.Kind == stay.StepExtTimely || st.Kind == stay.StepExtLate || st.Kind == stay.StepExtTooMany || st.Kind == stay.StepExtCapReached || st.Kind == stay.StepExtPending || st.Kind == stay.StepExtPendingUnprotected) {
-			wi.Steps = append(wi.Steps, s.stepLine(p, st))
+			wi.Steps = append(wi.Steps, s.stepLine(p, st, ev.Rule))
 		}
 	}
 	if wi.Timely {
@@ -581,6 +595,19 @@ func (s *Server) whatIf(p *i18n.Printer, h *stay.History, v *caseView) {
 		wi.Verdict = p.T("whatif.late", "date", wi.FileOn)
 	}
 	v.WhatIf = wi
+}
+
+// latestGrant is the grant a plan or a hypothetical filing is under when
+// the case has several: that of the latest trip, else the last grant
+// recorded. With one grant it is "" (the engine's default).
+func latestGrant(h *stay.History) string {
+	if len(h.Grants) < 2 {
+		return ""
+	}
+	if n := len(h.Trips); n > 0 && h.Trips[n-1].Grant != "" {
+		return h.Trips[n-1].Grant
+	}
+	return h.Grants[len(h.Grants)-1].ID
 }
 
 // addPartForm serves POST /cases/{id}/{part}: a new trip or extension.
@@ -600,7 +627,10 @@ func (s *Server) changePartForm(w http.ResponseWriter, r *http.Request) error {
 
 // partForm applies a trip or extension form to the case, at the version
 // the form was shown with, so that two people editing at once do not
-// overwrite each other. Errors are shown beside their fields.
+// overwrite each other. A form for an existing row also names the row as
+// it was shown (its entry or filing date), so that a row that moved, after
+// someone removed another, is not changed in its place. Fields the form
+// does not show are kept as stored. Errors are shown beside their fields.
 func (s *Server) partForm(w http.ResponseWriter, r *http.Request, n int) error {
 	id, err := caseID(r)
 	if err != nil {
@@ -615,43 +645,68 @@ func (s *Server) partForm(w http.ResponseWriter, r *http.Request, n int) error {
 	}
 	pr, p := principal(r), s.printer(r)
 	f := r.PostForm
-	version, _ := strconv.ParseInt(f.Get("version"), 10, 64)
+	version, err := strconv.ParseInt(f.Get("version"), 10, 64)
+	if err != nil || version < 1 {
+		return errStatus(http.StatusBadRequest, "bad request", "version", "the form has no version; reload the page")
+	}
 	errs := fieldErrors{}
 	formKey := part
 	if n >= 0 {
 		formKey = fmt.Sprintf("%s/%d", part, n)
 	}
+	// row returns the stored row n, if it is still the one the form showed.
+	orig := f.Get("orig")
+	trip := func(c *caseload.Case) (*stay.Trip, error) {
+		if n >= len(c.History.Trips) || c.History.Trips[n].Entry.String() != orig {
+			return nil, caseload.ErrConflict
+		}
+		return &c.History.Trips[n], nil
+	}
+	ext := func(c *caseload.Case) (*stay.Extension, error) {
+		if n >= len(c.History.Extensions) || c.History.Extensions[n].Filed.String() != orig {
+			return nil, caseload.ErrConflict
+		}
+		return &c.History.Extensions[n], nil
+	}
 	var change func(c *caseload.Case) error
 	switch {
-	case f.Get("action") == "delete":
+	case f.Get("action") == "delete" && n >= 0:
 		change = func(c *caseload.Case) error {
-			switch part {
-			case "trips":
-				if n >= len(c.History.Trips) {
-					return caseload.ErrNotFound
+			if part == "trips" {
+				if _, err := trip(c); err != nil {
+					return err
 				}
 				c.History.Trips = slices.Delete(c.History.Trips, n, n+1)
-			default:
-				if n >= len(c.History.Extensions) {
-					return caseload.ErrNotFound
-				}
-				c.History.Extensions = slices.Delete(c.History.Extensions, n, n+1)
+				return nil
 			}
+			if _, err := ext(c); err != nil {
+				return err
+			}
+			c.History.Extensions = slices.Delete(c.History.Extensions, n, n+1)
 			return nil
 		}
 	case part == "trips":
-		t := stay.Trip{Entry: formDate(p, errs, "entry", f.Get("entry")), Exit: formDate(p, errs, "exit", f.Get("exit")), Grant: strings.TrimSpace(f.Get("grant"))}
-		if t.Entry == 0 && errs["entry"] == "" {
+		entry, exit := formDate(p, errs, "entry", f.Get("entry")), formDate(p, errs, "exit", f.Get("exit"))
+		if entry == 0 && errs["entry"] == "" {
 			errs["entry"] = p.T("form.required")
 		}
-		if t.Exit != 0 && t.Entry != 0 && t.Exit < t.Entry {
+		if exit != 0 && entry != 0 && exit < entry {
 			errs["exit"] = p.T("form.exit_before_entry")
 		}
 		change = func(c *caseload.Case) error {
+			t := stay.Trip{}
 			if n >= 0 {
-				if n >= len(c.History.Trips) {
-					return caseload.ErrNotFound
+				cur, err := trip(c)
+				if err != nil {
+					return err
 				}
+				t = *cur
+			}
+			t.Entry, t.Exit = entry, exit
+			if f.Has("grant") {
+				t.Grant = strings.TrimSpace(f.Get("grant"))
+			}
+			if n >= 0 {
 				c.History.Trips[n] = t
 			} else {
 				c.History.Trips = append(c.History.Trips, t)
@@ -659,43 +714,70 @@ func (s *Server) partForm(w http.ResponseWriter, r *http.Request, n int) error {
 			return nil
 		}
 	default:
-		e := stay.Extension{Filed: formDate(p, errs, "filed", f.Get("filed")), Outcome: stay.Outcome(f.Get("outcome")),
-			Decided: formDate(p, errs, "decided", f.Get("decided")), Grant: strings.TrimSpace(f.Get("grant")),
+		in := stay.Extension{Filed: formDate(p, errs, "filed", f.Get("filed")), Outcome: stay.Outcome(f.Get("outcome")),
+			Decided:       formDate(p, errs, "decided", f.Get("decided")),
 			RequestedDays: formInt(p, errs, "requested_days", f.Get("requested_days"), 1, 3660),
 			GrantedDays:   formInt(p, errs, "granted_days", f.Get("granted_days"), 1, 3660),
 			GrantedUntil:  formDate(p, errs, "granted_until", f.Get("granted_until"))}
-		if e.Filed == 0 && errs["filed"] == "" {
+		if in.Filed == 0 && errs["filed"] == "" {
 			errs["filed"] = p.T("form.required")
 		}
-		switch e.Outcome {
+		switch in.Outcome {
 		case stay.Pending:
-			e.Decided, e.GrantedDays, e.GrantedUntil = 0, 0, 0
 		case stay.Granted:
-			if e.Decided == 0 && errs["decided"] == "" {
+			if in.Decided == 0 && errs["decided"] == "" {
 				errs["decided"] = p.T("form.required")
 			}
-			if e.GrantedDays == 0 && e.GrantedUntil == 0 && errs["granted_days"] == "" {
-				errs["granted_days"] = p.T("form.granted_length")
-			}
-			if e.GrantedDays != 0 && e.GrantedUntil != 0 {
+			if in.GrantedDays != 0 && in.GrantedUntil != 0 {
 				errs["granted_days"] = p.T("form.granted_one")
 			}
 		case stay.Refused:
-			e.GrantedDays, e.GrantedUntil = 0, 0
-			if e.Decided == 0 && errs["decided"] == "" {
+			if in.Decided == 0 && errs["decided"] == "" {
 				errs["decided"] = p.T("form.required")
 			}
 		default:
 			errs["outcome"] = p.T("form.pick_outcome")
 		}
-		if e.Decided != 0 && e.Filed != 0 && e.Decided < e.Filed {
+		if in.Decided != 0 && in.Filed != 0 && in.Decided < in.Filed {
 			errs["decided"] = p.T("form.decided_before_filed")
 		}
 		change = func(c *caseload.Case) error {
+			// Start from the stored application: the form shows the common
+			// fields, and the others (the grant, the filing channel, months,
+			// a refusal's reason) must survive an edit.
+			e := stay.Extension{}
 			if n >= 0 {
-				if n >= len(c.History.Extensions) {
-					return caseload.ErrNotFound
+				cur, err := ext(c)
+				if err != nil {
+					return err
 				}
+				e = *cur
+			} else if len(c.History.Grants) > 1 && len(c.History.Trips) > 0 {
+				// A new application extends the latest stay.
+				e.Grant = c.History.Trips[len(c.History.Trips)-1].Grant
+			}
+			e.Filed, e.Outcome, e.Decided = in.Filed, in.Outcome, in.Decided
+			if in.RequestedDays != 0 || e.RequestedMonths == 0 {
+				e.RequestedDays = in.RequestedDays
+				if in.RequestedDays != 0 {
+					e.RequestedMonths = 0
+				}
+			}
+			switch in.Outcome {
+			case stay.Pending:
+				e.Decided, e.GrantedDays, e.GrantedMonths, e.GrantedUntil, e.RefusalReason = 0, 0, 0, 0, ""
+			case stay.Refused:
+				e.GrantedDays, e.GrantedMonths, e.GrantedUntil = 0, 0, 0
+			case stay.Granted:
+				e.RefusalReason = ""
+				if in.GrantedDays != 0 || in.GrantedUntil != 0 {
+					e.GrantedDays, e.GrantedMonths, e.GrantedUntil = in.GrantedDays, 0, in.GrantedUntil
+				}
+				if e.GrantedDays == 0 && e.GrantedMonths == 0 && e.GrantedUntil == 0 {
+					return caseload.Errorf(caseload.EInvalid, "granted_days", "give the days granted or the date granted until")
+				}
+			}
+			if n >= 0 {
 				c.History.Extensions[n] = e
 			} else {
 				c.History.Extensions = append(c.History.Extensions, e)
@@ -712,26 +794,47 @@ func (s *Server) partForm(w http.ResponseWriter, r *http.Request, n int) error {
 		for k := range f {
 			v.Form[k] = f.Get(k)
 		}
+		// A refused stale form keeps the version it was shown with, so
+		// that sending it again conflicts again until the page is reloaded.
+		if status == http.StatusConflict {
+			v.FormPart = ""
+		}
 		return s.renderCase(w, r, status, c, v)
 	}
 	if len(errs) > 0 {
 		return refuse(http.StatusUnprocessableEntity)
 	}
-	var versions []int64
-	if version > 0 {
-		versions = []int64{version}
-	}
-	if _, err := s.Service.UpdateMatching(r.Context(), pr, id, versions, part, change); err != nil {
+	if _, err := s.Service.UpdateMatching(r.Context(), pr, id, []int64{version}, part, change); err != nil {
 		switch {
 		case errors.Is(err, caseload.ErrConflict):
 			errs["form"] = p.T("error.conflict")
 			return refuse(http.StatusConflict)
 		case engineError(p, errs, err, partField):
+			// An error about a field this form does not show goes above it.
+			if shown := partFields[part]; !slices.Contains(shown, firstKey(errs)) {
+				for k, msg := range errs {
+					delete(errs, k)
+					errs["form"] = msg
+				}
+			}
 			return refuse(http.StatusUnprocessableEntity)
 		}
 		return err
 	}
 	return redirect(w, r, "/cases/"+id)
+}
+
+// partFields are the fields each form shows, where errors can stand.
+var partFields = map[string][]string{
+	"trips":      {"entry", "exit", "grant"},
+	"extensions": {"filed", "requested_days", "outcome", "decided", "granted_days", "granted_until"},
+}
+
+func firstKey(m fieldErrors) string {
+	for k := range m {
+		return k
+	}
+	return ""
 }
 
 // partField maps a service error's path ("history.trips[2].exit") to the

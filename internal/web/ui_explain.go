@@ -87,10 +87,11 @@ func stepText(p *i18n.Printer, st stay.Step) string {
 }
 
 // stepLine is a step with its citation and a link to the rule on its
-// regime's page.
-func (s *Server) stepLine(p *i18n.Printer, st stay.Step) stepLine {
+// regime's page; prefer is the pack the evaluation is about, which wins
+// when two packs share a rule id.
+func (s *Server) stepLine(p *i18n.Printer, st stay.Step, prefer string) stepLine {
 	l := stepLine{Text: stepText(p, st), Citation: st.Citation}
-	if pack := s.packOfRule(st.Rule); pack != "" {
+	if pack := s.packOfRule(st.Rule, prefer); pack != "" {
 		l.Link = "/regimes/" + pack + "#rule-" + st.Rule
 	}
 	return l
@@ -98,9 +99,16 @@ func (s *Server) stepLine(p *i18n.Printer, st stay.Step) stepLine {
 
 // packOfRule finds the pack a rule id belongs to; rule ids are unique
 // across the loaded packs in practice, and the first pack that has it wins.
-func (s *Server) packOfRule(rule string) string {
+func (s *Server) packOfRule(rule, prefer string) string {
 	if rule == "" {
 		return ""
+	}
+	if f, ok := s.Packs.File(prefer); ok {
+		for _, r := range packRules(f) {
+			if r.ID == rule {
+				return prefer
+			}
+		}
 	}
 	for _, id := range s.Packs.IDs() {
 		f, _ := s.Packs.File(id)
@@ -117,14 +125,22 @@ func (s *Server) packOfRule(rule string) string {
 type regimeRule struct {
 	Key, ID, Citation string
 	Detail            string
+	// Anchor is the id of the rule's row on the regime page: the rule id,
+	// once; a second rule with the same id gets none.
+	Anchor string
 }
 
 // packRules lists a pack's rules in the order the law reads: the stay,
 // entries, windows and caps, extensions, then overstay.
 func packRules(f *packs.File) []regimeRule {
 	var out []regimeRule
+	seen := map[string]bool{}
 	add := func(key string, r rules.Rule, detail string) {
-		out = append(out, regimeRule{Key: key, ID: r.ID, Citation: r.Citation, Detail: detail})
+		rr := regimeRule{Key: key, ID: r.ID, Citation: r.Citation, Detail: detail}
+		if !seen[r.ID] {
+			seen[r.ID], rr.Anchor = true, "rule-"+r.ID
+		}
+		out = append(out, rr)
 	}
 	if st := f.Stay; st != nil {
 		add("rule.stay", st.Rule, "")
@@ -230,6 +246,7 @@ var knownErrors = []struct {
 	{regexp.MustCompile(`^(\d{4}-\d\d-\d\d) is not after the authorised last day (\d{4}-\d\d-\d\d) it extends$`), "err.granted_until_early"},
 	{regexp.MustCompile(`^at most (\d+) characters`), "err.too_long"},
 	{regexp.MustCompile(`^(not valid UTF-8|control character)`), "err.bad_text"},
+	{regexp.MustCompile(`^(\d{4}-\d\d-\d\d) falls within a recorded trip \((\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d|open)\)`), "err.plan_in_trip"},
 	{regexp.MustCompile(`^required`), "form.required"},
 	{regexp.MustCompile(`^the case was changed by someone else`), "error.conflict"},
 	{regexp.MustCompile(`^\d{4}-\d\d-\d\d is before valid_from`), "err.valid_until_before_from"},
@@ -247,6 +264,8 @@ func knownError(p *i18n.Printer, msg string) (string, bool) {
 		for i, g := range m[1:] {
 			if d, err := date.Parse(g); err == nil {
 				g = p.Date(d)
+			} else if g == "open" {
+				g = p.T("regime.open")
 			}
 			args = append(args, strconv.Itoa(i+1), g)
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -173,12 +174,15 @@ func TestPagesFlow(t *testing.T) {
 		// A stale form is refused, and says why.
 		b.post(casePath+"/trips", "version", version, "entry", "2026-03-01").want(t, http.StatusConflict).contains(t, "Someone else changed this case")
 		version = regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(c.Body)[1]
+		// A form for a row that is no longer where it was is refused, and a
+		// stale form is not shown again under the new version.
+		b.post(casePath+"/trips/0", "version", version, "orig", "2026-02-28", "entry", "2026-03-01", "exit", "2026-03-05").want(t, http.StatusConflict)
 		// An exit before the entry is refused beside the field.
-		b.post(casePath+"/trips/0", "version", version, "entry", "2026-03-01", "exit", "2026-02-01").want(t, http.StatusUnprocessableEntity).contains(t, "The exit is before the entry.")
+		b.post(casePath+"/trips/0", "version", version, "orig", "2026-03-01", "entry", "2026-03-01", "exit", "2026-02-01").want(t, http.StatusUnprocessableEntity).contains(t, "The exit is before the entry.")
 		// An exit after the stay ended: overstay days and what follows.
 		e.Clock.Set("2026-06-20")
 		b.login("admin", testPassword) // the session of March has ended
-		b.post(casePath+"/trips/0", "version", version, "entry", "2026-03-01", "exit", "2026-06-13").want(t, http.StatusSeeOther)
+		b.post(casePath+"/trips/0", "version", version, "orig", "2026-03-01", "entry", "2026-03-01", "exit", "2026-06-13").want(t, http.StatusSeeOther)
 		c = b.get(casePath).want(t, http.StatusOK)
 		c.contains(t, "Not in the country", "Unlawful presence from 31 May 2026 to 13 Jun 2026: 14 days.", "What may follow", "Fine").complete(t)
 		// The planner and the what-if.
@@ -331,9 +335,9 @@ func TestPagesIsolateOrganisations(t *testing.T) {
 		}
 		try("GET", "/cases/{id}", "/cases/"+id)
 		try("GET", "/cases/{id}", "/cases/"+id+"?reveal=identity")
-		try("POST", "/cases/{id}/{part}", "/cases/"+id+"/trips", "entry", "2026-02-01", "exit", "2026-02-02")
-		try("POST", "/cases/{id}/{part}/{n}", "/cases/"+id+"/trips/0", "entry", "2026-01-01", "exit", "2026-01-02")
-		try("POST", "/cases/{id}/{part}/{n}", "/cases/"+id+"/trips/0", "action", "delete")
+		try("POST", "/cases/{id}/{part}", "/cases/"+id+"/trips", "version", "1", "entry", "2026-02-01", "exit", "2026-02-02")
+		try("POST", "/cases/{id}/{part}/{n}", "/cases/"+id+"/trips/0", "version", "1", "orig", "2026-01-01", "entry", "2026-01-01", "exit", "2026-01-02")
+		try("POST", "/cases/{id}/{part}/{n}", "/cases/"+id+"/trips/0", "version", "1", "orig", "2026-01-01", "action", "delete")
 		for _, r := range e.Server.Routes() {
 			if r.Page && strings.Contains(r.Pattern, "{id}") && strings.HasPrefix(r.Pattern, "/cases/") && !tried[r.Method+" "+r.Pattern] {
 				t.Errorf("page route %s %s takes a case id but is not tried from another organisation", r.Method, r.Pattern)
@@ -371,5 +375,47 @@ func TestLanguageSwitchAfterAPost(t *testing.T) {
 			continue
 		}
 		b.get(tc.back).want(t, http.StatusOK)
+	}
+}
+
+// TestEditKeepsWhatTheFormDoesNotShow: correcting an extension through the
+// page keeps the fields the form has no input for (the filing channel, a
+// refusal's reason, months), which can change the legal result.
+func TestEditKeepsWhatTheFormDoesNotShow(t *testing.T) {
+	e := newEnv(t, openSQLite, nil)
+	e.Clock.Set("2026-06-20")
+	c := e.do("POST", "/v1/cases", caseBody("US-1", "", map[string]any{
+		"grants": []any{map[string]any{"id": "b2", "rule": "us-visitor", "admit_until": "2026-03-01"}},
+		"trips":  []any{map[string]any{"entry": "2025-09-02"}},
+		"extensions": []any{map[string]any{"filed": "2026-02-20", "requested_months": 3, "outcome": "refused", "decided": "2026-05-01",
+			"refusal_reason": "frivolous", "filing": "paper"}},
+	})).want(t, http.StatusCreated).object(t)
+	id := str(t, c, "id")
+	before := e.do("GET", "/v1/cases/"+id, nil).want(t, http.StatusOK).object(t)
+	b := newBrowser(t, e)
+	b.login("admin", testPassword)
+	// The form as the page shows it, sent back unchanged.
+	b.post("/cases/"+id+"/extensions/0", "version", "1", "orig", "2026-02-20", "filed", "2026-02-20", "outcome", "refused", "decided", "2026-05-01").want(t, http.StatusSeeOther)
+	after := e.do("GET", "/v1/cases/"+id, nil).want(t, http.StatusOK).object(t)
+	for _, k := range []string{"history.extensions.0.refusal_reason", "history.extensions.0.filing", "history.extensions.0.requested_months", "evaluation.state", "evaluation.overstay_days"} {
+		x, _ := jsonPath(before, k)
+		y, _ := jsonPath(after, k)
+		if fmt.Sprint(x) != fmt.Sprint(y) {
+			t.Errorf("%s: %v before the edit, %v after", k, x, y)
+		}
+	}
+	// A form without its version is refused before anything changes.
+	b.post("/cases/"+id+"/extensions/0", "orig", "2026-02-20", "filed", "2026-02-20", "outcome", "pending").want(t, http.StatusBadRequest)
+}
+
+// TestSafeNext keeps redirects after login and language switches on site.
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"/cases/c_1?x=1": "/cases/c_1?x=1", "": "/", "https://evil.example/": "/", "//evil.example": "/",
+		"/\t/evil.example": "/", "/\\evil.example": "/", "/%09/evil": "/%09/evil", "/\n/evil": "/", "javascript:alert(1)": "/",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
