@@ -238,6 +238,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.mux.ServeHTTP(w, r)
 		return
 	}
+	// A person who mistypes a page's address gets a page, in their
+	// language; programs get problem details.
+	if !strings.HasPrefix(r.URL.Path, "/v1/") && strings.Contains(r.Header.Get("Accept"), "text/html") {
+		s.pageError(w, r, errStatus(http.StatusNotFound, "not found", "", "no such page"))
+		return
+	}
 	var allow []string
 	for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
 		probe := r.Clone(r.Context())

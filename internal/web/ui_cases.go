@@ -31,17 +31,18 @@ type dashGroup struct {
 }
 
 type dashView struct {
-	Groups   []dashGroup
-	Search   []dashRow
-	Q        string
-	Within   int
-	States   map[string]bool
-	Count    int
-	More     bool
-	Lookup   bool // a passport lookup's results
-	CanList  bool
-	Cursor   string
-	NextLink string
+	Groups      []dashGroup
+	Search      []dashRow
+	Q           string
+	Within      int
+	States      map[string]bool
+	Count       int
+	More        bool
+	Lookup      bool   // a passport lookup's results
+	LookupError string // beside the passport field
+	CanList     bool
+	Cursor      string
+	NextLink    string
 }
 
 // stateWord is a state as the UI says it; colour never says it alone.
@@ -168,6 +169,7 @@ func (s *Server) lookupForm(w http.ResponseWriter, r *http.Request) error {
 	items, _, err := s.Service.FindByPassport(r.Context(), pr, r.PostForm.Get("passport"), caseload.Filter{On: today, Limit: 50})
 	if err != nil {
 		if caseload.ErrorCode(err) == caseload.EInvalid {
+			v.Lookup, v.LookupError = false, p.T("dash.lookup_invalid")
 			return s.render(w, r, http.StatusUnprocessableEntity, "dashboard", p.T("dash.title"), v)
 		}
 		return err

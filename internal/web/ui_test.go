@@ -419,3 +419,24 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+// TestLookupAndUnknownPages: an empty passport lookup says why beside the
+// field; a mistyped page address answers a page, an API address problem
+// details.
+func TestLookupAndUnknownPages(t *testing.T) {
+	e := newEnv(t, openSQLite, nil)
+	b := newBrowser(t, e)
+	b.login("admin", testPassword)
+	b.post("/cases/lookup", "passport", "").want(t, http.StatusUnprocessableEntity).contains(t, `id="passport-error"`, "1 to 40 characters").complete(t)
+	req, _ := http.NewRequest("GET", e.URL+"/no/such/page", nil)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("a mistyped page: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	e.do("GET", "/v1/no-such-route", nil).problem(t, http.StatusNotFound)
+}
