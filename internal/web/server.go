@@ -481,5 +481,3 @@ func IsLoopback(addr string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
-
-func asAppError(err error, ae **caseload.Error) bool { return errors.As(err, ae) }

@@ -220,7 +220,7 @@ func TestEveryPageRenders(t *testing.T) {
 		"trips":      []any{map[string]any{"entry": "2025-12-01"}},
 		"extensions": []any{map[string]any{"filed": "2026-01-20", "requested_days": 30, "outcome": "pending"}},
 	})).want(t, http.StatusCreated).object(t), "id")
-	paths := []string{"/", "/cases/new", "/cases/" + id, "/cases/" + id + "?enter=2026-05-01&file=2026-01-25&days=30", "/regimes", "/login"}
+	paths := []string{"/", "/cases/new", "/cases/" + id, "/cases/" + id + "?enter=2026-05-01&file=2026-01-25&days=30", "/regimes", "/login", "/setup?token=vcsetup_x"}
 	for _, pid := range e.Packs.IDs() {
 		paths = append(paths, "/regimes/"+pid)
 	}
