@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"visaclock/internal/caseload"
 	"visaclock/internal/date"
@@ -368,6 +369,8 @@ type extRow struct {
 	Filed, Outcome, Decided, Result          string
 	FiledISO, DecidedISO, GrantedUntilISO    string
 	RequestedDays, GrantedDays, OutcomeValue string
+	RequestedMonths, GrantedMonths           string
+	Filing, RefusalReason                    string
 	Grant                                    string
 }
 
@@ -440,7 +443,14 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 		v.Trips = append(v.Trips, row)
 	}
 	for i, e := range h.Extensions {
-		row := extRow{N: i, Filed: p.Date(e.Filed), FiledISO: e.Filed.String(), Outcome: p.T("outcome." + string(e.Outcome)), OutcomeValue: string(e.Outcome), Grant: e.Grant}
+		row := extRow{N: i, Filed: p.Date(e.Filed), FiledISO: e.Filed.String(), Outcome: p.T("outcome." + string(e.Outcome)), OutcomeValue: string(e.Outcome), Grant: e.Grant,
+			Filing: string(e.Filing), RefusalReason: e.RefusalReason}
+		if e.RequestedMonths != 0 {
+			row.RequestedMonths = strconv.Itoa(e.RequestedMonths)
+		}
+		if e.GrantedMonths != 0 {
+			row.GrantedMonths = strconv.Itoa(e.GrantedMonths)
+		}
 		if e.Decided != 0 {
 			row.Decided, row.DecidedISO = p.Date(e.Decided), e.Decided.String()
 		}
@@ -717,10 +727,25 @@ func (s *Server) partForm(w http.ResponseWriter, r *http.Request, n int) error {
 		}
 	default:
 		in := stay.Extension{Filed: formDate(p, errs, "filed", f.Get("filed")), Outcome: stay.Outcome(f.Get("outcome")),
-			Decided:       formDate(p, errs, "decided", f.Get("decided")),
-			RequestedDays: formInt(p, errs, "requested_days", f.Get("requested_days"), 1, 3660),
-			GrantedDays:   formInt(p, errs, "granted_days", f.Get("granted_days"), 1, 3660),
-			GrantedUntil:  formDate(p, errs, "granted_until", f.Get("granted_until"))}
+			Decided:         formDate(p, errs, "decided", f.Get("decided")),
+			RequestedDays:   formInt(p, errs, "requested_days", f.Get("requested_days"), 1, 3660),
+			RequestedMonths: formInt(p, errs, "requested_months", f.Get("requested_months"), 1, 120),
+			GrantedDays:     formInt(p, errs, "granted_days", f.Get("granted_days"), 1, 3660),
+			GrantedMonths:   formInt(p, errs, "granted_months", f.Get("granted_months"), 1, 120),
+			GrantedUntil:    formDate(p, errs, "granted_until", f.Get("granted_until")),
+			Filing:          stay.Filing(f.Get("filing")),
+			RefusalReason:   strings.TrimSpace(f.Get("refusal_reason"))}
+		switch in.Filing {
+		case "", stay.Paper, stay.Electronic:
+		default:
+			errs["filing"] = p.T("form.pick_filing")
+		}
+		if in.RequestedDays != 0 && in.RequestedMonths != 0 {
+			errs["requested_months"] = p.T("form.days_or_months")
+		}
+		if n := utf8.RuneCountInString(in.RefusalReason); n > 500 {
+			errs["refusal_reason"] = p.T("err.too_long", "1", 500)
+		}
 		if in.Filed == 0 && errs["filed"] == "" {
 			errs["filed"] = p.T("form.required")
 		}
@@ -730,8 +755,11 @@ func (s *Server) partForm(w http.ResponseWriter, r *http.Request, n int) error {
 			if in.Decided == 0 && errs["decided"] == "" {
 				errs["decided"] = p.T("form.required")
 			}
-			if in.GrantedDays != 0 && in.GrantedUntil != 0 {
+			switch given := btoi(in.GrantedDays != 0) + btoi(in.GrantedMonths != 0) + btoi(in.GrantedUntil != 0); {
+			case given > 1:
 				errs["granted_days"] = p.T("form.granted_one")
+			case given == 0 && f.Has("granted_days") && errs["granted_days"] == "" && errs["granted_until"] == "" && errs["granted_months"] == "":
+				errs["granted_days"] = p.T("form.granted_length")
 			}
 		case stay.Refused:
 			if in.Decided == 0 && errs["decided"] == "" {
@@ -759,21 +787,26 @@ func (s *Server) partForm(w http.ResponseWriter, r *http.Request, n int) error {
 				e.Grant = c.History.Trips[len(c.History.Trips)-1].Grant
 			}
 			e.Filed, e.Outcome, e.Decided = in.Filed, in.Outcome, in.Decided
-			if in.RequestedDays != 0 || e.RequestedMonths == 0 {
-				e.RequestedDays = in.RequestedDays
-				if in.RequestedDays != 0 {
-					e.RequestedMonths = 0
-				}
+			// A field the form sent is set as sent, empty included; one it
+			// did not send (an older form, a script) is kept.
+			if f.Has("requested_days") || f.Has("requested_months") {
+				e.RequestedDays, e.RequestedMonths = in.RequestedDays, in.RequestedMonths
+			}
+			if f.Has("filing") {
+				e.Filing = in.Filing
 			}
 			switch in.Outcome {
 			case stay.Pending:
 				e.Decided, e.GrantedDays, e.GrantedMonths, e.GrantedUntil, e.RefusalReason = 0, 0, 0, 0, ""
 			case stay.Refused:
 				e.GrantedDays, e.GrantedMonths, e.GrantedUntil = 0, 0, 0
+				if f.Has("refusal_reason") {
+					e.RefusalReason = in.RefusalReason
+				}
 			case stay.Granted:
 				e.RefusalReason = ""
-				if in.GrantedDays != 0 || in.GrantedUntil != 0 {
-					e.GrantedDays, e.GrantedMonths, e.GrantedUntil = in.GrantedDays, 0, in.GrantedUntil
+				if f.Has("granted_days") || f.Has("granted_months") || f.Has("granted_until") {
+					e.GrantedDays, e.GrantedMonths, e.GrantedUntil = in.GrantedDays, in.GrantedMonths, in.GrantedUntil
 				}
 				if e.GrantedDays == 0 && e.GrantedMonths == 0 && e.GrantedUntil == 0 {
 					return caseload.Errorf(caseload.EInvalid, "granted_days", "give the days granted or the date granted until")
@@ -829,7 +862,14 @@ func (s *Server) partForm(w http.ResponseWriter, r *http.Request, n int) error {
 // partFields are the fields each form shows, where errors can stand.
 var partFields = map[string][]string{
 	"trips":      {"entry", "exit", "grant"},
-	"extensions": {"filed", "requested_days", "outcome", "decided", "granted_days", "granted_until"},
+	"extensions": {"filed", "requested_days", "requested_months", "filing", "outcome", "decided", "granted_days", "granted_months", "granted_until", "refusal_reason"},
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func firstKey(m fieldErrors) string {

@@ -404,6 +404,22 @@ func TestEditKeepsWhatTheFormDoesNotShow(t *testing.T) {
 			t.Errorf("%s: %v before the edit, %v after", k, x, y)
 		}
 	}
+	// The whole form as the page fills it, sent back: nothing changes.
+	page := b.get("/cases/"+id).want(t, http.StatusOK)
+	page.contains(t, `name="requested_months" inputmode="numeric" value="3"`, `<option value="paper" selected>`, `name="refusal_reason" value="frivolous"`)
+	b.post("/cases/"+id+"/extensions/0", "version", "2", "orig", "2026-02-20", "filed", "2026-02-20", "requested_days", "", "requested_months", "3",
+		"filing", "paper", "outcome", "refused", "decided", "2026-05-01", "granted_days", "", "granted_months", "", "granted_until", "", "refusal_reason", "frivolous").want(t, http.StatusSeeOther)
+	again := e.do("GET", "/v1/cases/"+id, nil).want(t, http.StatusOK).object(t)
+	for _, k := range []string{"history.extensions.0", "evaluation.state", "evaluation.overstay_days"} {
+		x, _ := jsonPath(before, k)
+		y, _ := jsonPath(again, k)
+		if fmt.Sprint(x) != fmt.Sprint(y) {
+			t.Errorf("%s after the full form: %v, was %v", k, y, x)
+		}
+	}
+	// Days and months at once are refused beside the field.
+	b.post("/cases/"+id+"/extensions/0", "version", "3", "orig", "2026-02-20", "filed", "2026-02-20", "requested_days", "30", "requested_months", "1", "outcome", "pending").
+		want(t, http.StatusUnprocessableEntity).contains(t, "Give days or months, not both.")
 	// A form without its version is refused before anything changes.
 	b.post("/cases/"+id+"/extensions/0", "orig", "2026-02-20", "filed", "2026-02-20", "outcome", "pending").want(t, http.StatusBadRequest)
 }
