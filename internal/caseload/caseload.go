@@ -130,6 +130,10 @@ type Store interface {
 	SearchCases(ctx context.Context, org, prefix, assignee, team string, on date.Date, limit int) ([]ListItem, error)
 	// CaseIDTaken reports whether any organisation has a case with id.
 	CaseIDTaken(ctx context.Context, id string) (bool, error)
+	// CasePage returns up to limit of org's cases after the id after, in id
+	// order, without their spans and deadlines: what an export needs, a
+	// page at a time.
+	CasePage(ctx context.Context, org, after string, limit int) ([]Case, error)
 	// CaseIDs lists up to limit ids of org's cases after the id after.
 	CaseIDs(ctx context.Context, org, after string, limit int) ([]string, error)
 	// ClosedBefore lists the ids of org's cases closed before t.

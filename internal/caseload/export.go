@@ -67,26 +67,40 @@ func (s *Service) Export(ctx context.Context, p Principal, ids []string) (*Bundl
 	if !p.Can(PermCaseExport) {
 		return nil, ErrForbidden
 	}
-	// Asked for everything, an export holds what the principal reaches;
-	// asked for named cases, one out of reach is not found.
-	all := len(ids) == 0
-	if all {
+	b := &Bundle{Format: ExportFormat, Org: p.Org, Exported: s.now()}
+	add := func(c *Case) error {
+		ident, err := s.open(ctx, c.Org, c.ID, c.Sealed)
+		if err != nil {
+			return err
+		}
+		b.Cases = append(b.Cases, ExportCase{ID: c.ID, Reference: c.Reference, Notes: c.Notes, History: c.History, Identity: ident,
+			Assignee: c.Assignee, Team: c.Team, Closed: c.Closed, Created: c.Created, Updated: c.Updated})
+		return nil
+	}
+	if len(ids) == 0 {
+		// Everything: what the principal reaches, a thousand cases a query.
 		for after := ""; ; {
-			page, err := s.Store.CaseIDs(ctx, p.Org, after, 1000)
+			page, err := s.Store.CasePage(ctx, p.Org, after, 1000)
 			if err != nil {
 				return nil, err
 			}
 			if len(page) == 0 {
 				break
 			}
-			ids = append(ids, page...)
-			after = page[len(page)-1]
-			if len(ids) > MaxExport {
+			for i := range page {
+				if p.Reaches(PermCaseExport, &page[i]) {
+					if err := add(&page[i]); err != nil {
+						return nil, err
+					}
+				}
+			}
+			if len(b.Cases) > MaxExport {
 				return nil, Errorf(EInvalid, "ids", "more than %d cases; export them in parts", MaxExport)
 			}
+			after = page[len(page)-1].ID
 		}
 	}
-	b := &Bundle{Format: ExportFormat, Org: p.Org, Exported: s.now(), Cases: make([]ExportCase, 0, len(ids))}
+	// Named cases: one out of reach is not found, whoever owns it.
 	for _, id := range ids {
 		c, err := s.Store.FindCase(ctx, p.Org, id)
 		if err != nil {
@@ -96,17 +110,11 @@ func (s *Service) Export(ctx context.Context, p Principal, ids []string) (*Bundl
 			return nil, err
 		}
 		if !p.Reaches(PermCaseExport, c) {
-			if all {
-				continue
-			}
 			return nil, Errorf(ENotFound, "ids", "no case %s", id)
 		}
-		ident, err := s.open(ctx, c.Org, c.ID, c.Sealed)
-		if err != nil {
+		if err := add(c); err != nil {
 			return nil, err
 		}
-		b.Cases = append(b.Cases, ExportCase{ID: c.ID, Reference: c.Reference, Notes: c.Notes, History: c.History, Identity: ident,
-			Assignee: c.Assignee, Team: c.Team, Closed: c.Closed, Created: c.Created, Updated: c.Updated})
 	}
 	if err := s.Audit(ctx, p, "case.export", "", fmt.Sprintf("cases=%d", len(b.Cases))); err != nil {
 		return nil, err

@@ -707,6 +707,34 @@ func (s *Store) CaseIDTaken(ctx context.Context, id string) (bool, error) {
 	return n > 0, nil
 }
 
+// CasePage returns up to limit of org's cases after the id after, in id
+// order, without spans and deadlines, in one query.
+func (s *Store) CasePage(ctx context.Context, org, after string, limit int) ([]caseload.Case, error) {
+	rows, err := s.query(ctx, `SELECT id, org, reference, history, notes, created_us, updated_us, version,
+			identity, passport_index, assignee, team, closed_us
+		FROM cases WHERE org = $1 AND id > $2 ORDER BY id LIMIT $3`, org, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: case page: %w", err)
+	}
+	defer rows.Close()
+	var out []caseload.Case
+	for rows.Next() {
+		var c caseload.Case
+		var hist string
+		var created, updated, closed int64
+		if err := rows.Scan(&c.ID, &c.Org, &c.Reference, &hist, &c.Notes, &created, &updated, &c.Version,
+			&c.Sealed, &c.PassportIndex, &c.Assignee, &c.Team, &closed); err != nil {
+			return nil, fmt.Errorf("sqlstore: case page: %w", err)
+		}
+		if err := json.Unmarshal([]byte(hist), &c.History); err != nil {
+			return nil, fmt.Errorf("sqlstore: case %s history: %w", c.ID, err)
+		}
+		c.Created, c.Updated, c.Closed = time.UnixMicro(created).UTC(), time.UnixMicro(updated).UTC(), fromMicros(closed)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // CaseIDs lists up to limit ids of org's cases after the id after, in
 // order, for exports.
 func (s *Store) CaseIDs(ctx context.Context, org, after string, limit int) ([]string, error) {

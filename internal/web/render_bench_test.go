@@ -8,9 +8,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"filippo.io/age"
 
 	"visaclock/internal/caseload"
 	"visaclock/internal/synth"
@@ -132,3 +135,25 @@ func BenchmarkPageAccount(b *testing.B)    { benchPage(b, "GET", "/account") }
 func BenchmarkPageAdminUsers(b *testing.B) { benchPage(b, "GET", "/admin/users") }
 func BenchmarkPageAdminAudit(b *testing.B) { benchPage(b, "GET", "/admin/audit") }
 func BenchmarkPageAdminData(b *testing.B)  { benchPage(b, "GET", "/admin/data") }
+
+// BenchmarkExportAll is an admin's export of all 100,000 cases, to an age
+// recipient: the store is read a thousand cases a query.
+func BenchmarkExportAll(b *testing.B) {
+	setupPages(b)
+	key, err := age.GenerateX25519Identity()
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := `{"recipients":["` + key.Recipient().String() + `"]}`
+	for b.Loop() {
+		req := httptest.NewRequest("POST", "/v1/export", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+benchEnv.Token)
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		benchH.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("export: %d %s", rec.Code, rec.Body)
+		}
+		b.ReportMetric(float64(rec.Body.Len())/(1<<20), "MiB")
+	}
+}
