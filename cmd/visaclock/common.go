@@ -95,6 +95,14 @@ func today() date.Date {
 var errHelp = errors.New("help")
 
 // noArgs refuses positional arguments for commands that take none.
+// parseOnlyFlags parses a command that takes flags and no argument.
+func parseOnlyFlags(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return noArgs(fs)
+}
+
 func noArgs(fs *flag.FlagSet) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("%s: unexpected argument %q; this command takes only flags", fs.Name(), fs.Arg(0))}

@@ -27,10 +27,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	seed := fs.Uint64("seed", 1, "random seed, for repeatable caseloads")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parseFlags(fs, args[1:]); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
+	if err := parseOnlyFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	sf.opts.CacheMB = 512 // a bulk load touches the whole index
@@ -119,10 +116,7 @@ func runBenchList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	n := fs.Int("n", 2000, "how many list queries to time")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
 	}
 	st, err := sf.open(ctx)

@@ -39,10 +39,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	caseID := fs.String("case", "", "export only the case with this `ID`")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
 	}
 	if *out == "" || (*passFile == "") == (*recipients == "") {

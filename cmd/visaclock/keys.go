@@ -112,10 +112,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case "new":
 		fs := newFlags("keys new", stderr)
 		id := fs.Int("id", 1, "the key's `ID`, 1 to 255; give each new key the next id")
-		if err := parseFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		if err := noArgs(fs); err != nil {
+		if err := parseOnlyFlags(fs, args[1:]); err != nil {
 			return err
 		}
 		if *id < 1 || *id > 255 {
@@ -131,10 +128,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fs := newFlags("keys rotate", stderr)
 		var sf storeFlags
 		sf.register(fs)
-		if err := parseFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		if err := noArgs(fs); err != nil {
+		if err := parseOnlyFlags(fs, args[1:]); err != nil {
 			return err
 		}
 		st, kr, err := sf.openSecure(ctx, stderr)
@@ -163,10 +157,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	expect := fs.String("expect", "", "also check that entry `SEQ:HASH`, written down at an earlier check, is still there unchanged, so that entries cut off the end are found")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parseFlags(fs, args[1:]); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
+	if err := parseOnlyFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	st, kr, err := sf.openSecure(ctx, stderr)
@@ -215,10 +206,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	out := fs.String("out", "", "write the snapshot to `FILE`, which must not exist")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
@@ -245,10 +233,7 @@ func runOrgs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	base := fs.String("url", "http://127.0.0.1:8080", "the server's `URL`, for the set-up link")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parseFlags(fs, args[1:]); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
+	if err := parseOnlyFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	st, kr, err := sf.openSecure(ctx, stderr)

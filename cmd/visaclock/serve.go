@@ -101,10 +101,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tz := fs.String("tz", "UTC", "the `ZONE` (IANA name) whose calendar day is \"today\" for lists and evaluations")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
@@ -255,10 +252,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlags("migrate", stderr)
 	var sf storeFlags
 	sf.register(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
 	}
 	st, applied, err := sf.openMigrated(ctx)
