@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"time"
 
 	"visaclock/internal/casefile"
 	"visaclock/internal/date"
@@ -19,7 +20,7 @@ import (
 	"visaclock/internal/stay"
 )
 
-func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func runCheck(ctx context.Context, now func() time.Time, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("check", stderr)
 	asJSON := fs.Bool("json", false, "write JSON instead of text")
 	batch := fs.Bool("batch", false, "read JSON lines, one history per line, and write one evaluation per line")
@@ -30,7 +31,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	if asOf == 0 {
-		asOf = today()
+		asOf = today(now)
 	}
 	reg, err := loadRules(*rulesDir)
 	if err != nil {

@@ -85,9 +85,9 @@ func readInput(name string, stdin io.Reader) ([]byte, error) {
 	return os.ReadFile(name)
 }
 
-// today is the local calendar date, the default as_of.
-func today() date.Date {
-	y, m, d := time.Now().Date()
+// today is the local calendar date by now, the default as_of.
+func today(now func() time.Time) date.Date {
+	y, m, d := now().Date()
 	return date.MustOf(y, m, d)
 }
 

@@ -15,9 +15,9 @@ import (
 	"visaclock/internal/synth"
 )
 
-func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runDev(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "bench-list" {
-		return runBenchList(ctx, args[1:], stdout, stderr)
+		return runBenchList(ctx, now, args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "seed" {
 		return usageError{"dev: accepted: seed, bench-list"}
@@ -43,7 +43,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer st.Close()
-	svc := &caseload.Service{Store: st, Lookup: reg.Lookup, Now: time.Now}
+	svc := &caseload.Service{Store: st, Lookup: reg.Lookup, Now: now}
 	start := time.Now()
 	today := svc.Today()
 
@@ -66,7 +66,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 					r := rand.New(rand.NewPCG(*seed, uint64(i)))
 					c := &caseload.Case{Org: caseload.DefaultOrg, Reference: fmt.Sprintf("SEED-%07d", i), History: synth.History(r, today)}
 					c.ID = caseload.NewID("c_")
-					c.Created, c.Updated = time.Now().UTC(), time.Now().UTC()
+					c.Created, c.Updated = now().UTC(), now().UTC()
 					if err := svc.Evaluate(c); err != nil {
 						once.Do(func() { genErr = fmt.Errorf("case %d: %w", i, err) })
 						continue
@@ -111,7 +111,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // runBenchList times the working list against a seeded store: first pages
 // and next pages, for the common filters and for days ahead, as a user
 // would ask for them. It prints the latency distribution.
-func runBenchList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runBenchList(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("dev bench-list", stderr)
 	n := fs.Int("n", 2000, "how many list queries to time")
 	var sf storeFlags
@@ -124,7 +124,7 @@ func runBenchList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer st.Close()
-	today := (&caseload.Service{Now: time.Now}).Today()
+	today := (&caseload.Service{Now: now}).Today()
 	filters := []caseload.Filter{
 		{Due: true, DueWithin: 14, States: []stay.State{stay.StateOverstay, stay.StatePending}},
 		{Due: true, DueWithin: 14},

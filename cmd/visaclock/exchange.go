@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"visaclock/internal/archive"
 	"visaclock/internal/caseload"
@@ -30,7 +31,7 @@ func readSecretFile(flag, path string) (string, error) {
 	return strings.TrimRight(string(b), "\r\n"), nil
 }
 
-func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runExport(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("export", stderr)
 	org := fs.String("org", caseload.DefaultOrg, "the organisation's `ID`")
 	out := fs.String("out", "", "write the encrypted export to `FILE`, which must not exist")
@@ -58,7 +59,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
-	svc := &caseload.Service{Store: st, Keys: kr, Now: nowUTC}
+	svc := &caseload.Service{Store: st, Keys: kr, Now: now}
 	var ids []string
 	if *caseID != "" {
 		ids = []string{*caseID}
@@ -90,7 +91,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runImport(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("import", stderr)
 	org := fs.String("org", caseload.DefaultOrg, "import into the organisation with this `ID`")
 	passFile := fs.String("passphrase-file", "", "decrypt with the passphrase in `FILE`")
@@ -137,7 +138,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
-	svc := &caseload.Service{Store: st, Keys: kr, Now: nowUTC, Lookup: reg.Lookup}
+	svc := &caseload.Service{Store: st, Keys: kr, Now: now, Lookup: reg.Lookup}
 	n, err := svc.Import(ctx, operator(*org), b)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)

@@ -50,7 +50,7 @@ func TestGolden(t *testing.T) {
 func golden(t *testing.T, name string, args ...string) {
 	t.Run(name, func(t *testing.T) {
 		var out, errb bytes.Buffer
-		err := run(context.Background(), args, strings.NewReader(""), &out, &errb)
+		err := run(context.Background(), testNow, args, strings.NewReader(""), &out, &errb)
 		if code := exitCode(err); err != nil && code != 3 && code != 4 {
 			t.Fatalf("%v: %v\n%s", args, err, errb.String())
 		}

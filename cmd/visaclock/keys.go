@@ -104,7 +104,7 @@ func (f *storeFlags) openSecure(ctx context.Context, stderr io.Writer) (*sqlstor
 	return st, kr, nil
 }
 
-func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runKeys(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError{"keys: accepted: new, rotate"}
 	}
@@ -140,7 +140,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return fmt.Errorf("keys rotate: nothing was changed: %w", err)
 		}
-		if err := st.AppendAudit(ctx, auditEntry("keys.rotate", "master="+strconv.Itoa(int(kr.Current())))); err != nil {
+		if err := st.AppendAudit(ctx, auditEntry(now, "keys.rotate", "master="+strconv.Itoa(int(kr.Current())))); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "re-wrapped %d keys under master key %d; the older master keys can now be removed\n", n, kr.Current())
@@ -224,7 +224,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-func runOrgs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runOrgs(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
 		return usageError{"orgs: accepted: add"}
 	}
@@ -241,7 +241,7 @@ func runOrgs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer st.Close()
-	svc := &caseload.Service{Store: st, Keys: kr, Now: nowUTC}
+	svc := &caseload.Service{Store: st, Keys: kr, Now: now}
 	o, secret, err := svc.CreateOrg(ctx, "", *name)
 	if err != nil {
 		return err
@@ -250,10 +250,8 @@ func runOrgs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-func nowUTC() time.Time { return time.Now().UTC() }
-
 // auditEntry is an audit entry for an operator's command, which acts as
 // no account.
-func auditEntry(action, detail string) audit.Entry {
-	return audit.Entry{At: nowUTC(), Actor: "operator", Action: action, Detail: detail}
+func auditEntry(now func() time.Time, action, detail string) audit.Entry {
+	return audit.Entry{At: now().UTC(), Actor: "operator", Action: action, Detail: detail}
 }

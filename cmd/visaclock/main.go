@@ -11,11 +11,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	err := run(ctx, time.Now, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if errors.Is(err, errHelp) {
 		return
@@ -81,36 +82,39 @@ func exitCode(err error) int {
 	return 1
 }
 
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+// run is the whole program. now is its only clock: "today" for check and
+// plan, and the service's time for everything it records, so that tests
+// can set the calendar instead of reading the real one.
+func run(ctx context.Context, now func() time.Time, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageError{"no command"}
 	}
 	switch args[0] {
 	case "check":
-		return runCheck(ctx, args[1:], stdin, stdout, stderr)
+		return runCheck(ctx, now, args[1:], stdin, stdout, stderr)
 	case "plan":
-		return runPlan(args[1:], stdin, stdout, stderr)
+		return runPlan(now, args[1:], stdin, stdout, stderr)
 	case "rules":
 		return runRules(args[1:], stdout, stderr)
 	case "serve":
-		return runServe(ctx, args[1:], stdout, stderr)
+		return runServe(ctx, now, args[1:], stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args[1:], stdout, stderr)
 	case "dev":
-		return runDev(ctx, args[1:], stdout, stderr)
+		return runDev(ctx, now, args[1:], stdout, stderr)
 	case "keys":
-		return runKeys(ctx, args[1:], stdout, stderr)
+		return runKeys(ctx, now, args[1:], stdout, stderr)
 	case "audit":
 		return runAudit(ctx, args[1:], stdout, stderr)
 	case "backup":
 		return runBackup(ctx, args[1:], stdout, stderr)
 	case "orgs":
-		return runOrgs(ctx, args[1:], stdout, stderr)
+		return runOrgs(ctx, now, args[1:], stdout, stderr)
 	case "export":
-		return runExport(ctx, args[1:], stdout, stderr)
+		return runExport(ctx, now, args[1:], stdout, stderr)
 	case "import":
-		return runImport(ctx, args[1:], stdout, stderr)
+		return runImport(ctx, now, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -21,7 +21,7 @@ const example = "../../examples/family-visit.yaml"
 func runCLI(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err = run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	err = run(context.Background(), testNow, args, strings.NewReader(stdin), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 

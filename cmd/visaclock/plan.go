@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"visaclock/internal/date"
 	"visaclock/internal/document"
 	"visaclock/internal/stay"
 )
 
-func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func runPlan(now func() time.Time, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("plan", stderr)
 	asJSON := fs.Bool("json", false, "write JSON instead of text")
 	grant := fs.String("grant", "", "plan under the grant with `ID` (default: the only grant, or that of the latest trip before DATE)")
@@ -42,7 +43,7 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	if h.AsOf == 0 {
-		h.AsOf = today()
+		h.AsOf = today(now)
 	}
 	pl, err := stay.PlanEntry(&h, reg.Lookup, enter, *grant)
 	if err != nil {

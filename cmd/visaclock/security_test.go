@@ -44,7 +44,7 @@ import (
 func runCmd(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut strings.Builder
-	err := run(context.Background(), args, nil, &out, &errOut)
+	err := run(context.Background(), testNow, args, nil, &out, &errOut)
 	if err != nil {
 		return out.String(), fmt.Errorf("%w; stderr: %s", err, errOut.String())
 	}
@@ -73,7 +73,7 @@ func openService(t *testing.T, dsn, keyText string) (*caseload.Service, *sqlstor
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &caseload.Service{Store: st, Lookup: reg.Lookup, Now: time.Now, Keys: kr}, st
+	return &caseload.Service{Store: st, Lookup: reg.Lookup, Now: testNow, Keys: kr}, st
 }
 
 // TestKeyRotation: `keys rotate` re-wraps every data key under the new
@@ -398,7 +398,7 @@ func mustNewKey(t *testing.T) string {
 // account exists, then refused without TLS, and allowed with a proxy named.
 func TestServeBeyondLoopback(t *testing.T) {
 	data := t.TempDir()
-	err := run(context.Background(), []string{"serve", "--addr", "0.0.0.0:0", "--data", data}, nil, io.Discard, io.Discard)
+	err := run(context.Background(), testNow, []string{"serve", "--addr", "0.0.0.0:0", "--data", data}, nil, io.Discard, io.Discard)
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "until accounts exist") {
 		t.Fatalf("no accounts: %v", err)
 	}
@@ -412,11 +412,11 @@ func TestServeBeyondLoopback(t *testing.T) {
 	if _, err := svc.ClaimSetup(context.Background(), secret, "admin", "correct horse battery staple"); err != nil {
 		t.Fatal(err)
 	}
-	err = run(context.Background(), []string{"serve", "--addr", "0.0.0.0:0", "--data", data}, nil, io.Discard, io.Discard)
+	err = run(context.Background(), testNow, []string{"serve", "--addr", "0.0.0.0:0", "--data", data}, nil, io.Discard, io.Discard)
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "needs TLS") {
 		t.Fatalf("accounts, no TLS: %v", err)
 	}
-	err = run(context.Background(), []string{"serve", "--addr", "0.0.0.0:0", "--data", data, "--tls-cert", "x.pem"}, nil, io.Discard, io.Discard)
+	err = run(context.Background(), testNow, []string{"serve", "--addr", "0.0.0.0:0", "--data", data, "--tls-cert", "x.pem"}, nil, io.Discard, io.Discard)
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "go together") {
 		t.Fatalf("a certificate without its key: %v", err)
 	}
@@ -426,7 +426,7 @@ func TestServeBeyondLoopback(t *testing.T) {
 	var stdout strings.Builder
 	logs, logw := io.Pipe()
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "0.0.0.0:0", "--data", data, "--trusted-proxy", "10.0.0.0/8", "--log-format", "json"}, nil, &stdout, logw)
+		done <- run(ctx, testNow, []string{"serve", "--addr", "0.0.0.0:0", "--data", data, "--trusted-proxy", "10.0.0.0/8", "--log-format", "json"}, nil, &stdout, logw)
 		logw.Close()
 	}()
 	// Stop it once it listens.
@@ -537,7 +537,7 @@ func TestExportImportCommands(t *testing.T) {
 	if msg, err := runCmd(t, "import", "--data", data, "--org", orgs[1].ID, "--passphrase-file", pass, one); err != nil || !strings.Contains(msg, "imported 1 cases") {
 		t.Fatalf("import into the second org: %q %v", msg, err)
 	}
-	list, _, err := svc.List(ctx, second, caseload.Filter{On: date.MustParse("2026-11-26")})
+	list, _, err := svc.List(ctx, second, caseload.Filter{On: testToday})
 	if err != nil || len(list) != 1 || list[0].Reference != "EXP-1" || list[0].ID == ids[1] {
 		t.Fatalf("second org's cases: %+v %v (a copy under a new id)", list, err)
 	}
@@ -589,7 +589,7 @@ func TestServeTLS(t *testing.T) {
 	outr, outw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--tls-cert", certFile, "--tls-key", keyFile, "--log-format", "json"}, nil, outw, logw)
+		done <- run(ctx, testNow, []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--tls-cert", certFile, "--tls-key", keyFile, "--log-format", "json"}, nil, outw, logw)
 		logw.Close()
 		outw.Close()
 	}()

@@ -87,7 +87,7 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return nil, usageError{fmt.Sprintf("--log-format %q: accepted: text, json", format)}
 }
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runServe(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`; loopback only until accounts exist, and then with TLS or behind a named proxy")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate `FILE` (PEM)")
@@ -124,7 +124,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
-	svc := &caseload.Service{Store: st, Lookup: reg.Lookup, Now: time.Now, Location: loc, Keys: kr}
+	svc := &caseload.Service{Store: st, Lookup: reg.Lookup, Now: now, Location: loc, Keys: kr}
 	users, err := st.CountUsers(ctx)
 	if err != nil {
 		return err

@@ -276,7 +276,7 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 func TestServeRefusesNonLoopback(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:8080", ":8080", "192.0.2.1:80"} {
 		var stderr strings.Builder
-		err := run(context.Background(), []string{"serve", "--addr", addr, "--data", t.TempDir()}, nil, io.Discard, &stderr)
+		err := run(context.Background(), testNow, []string{"serve", "--addr", addr, "--data", t.TempDir()}, nil, io.Discard, &stderr)
 		if exitCode(err) != 2 || !strings.Contains(err.Error(), "loopback") {
 			t.Errorf("serve --addr %s = %v, want a usage error about loopback", addr, err)
 		}
@@ -289,28 +289,28 @@ func TestServeRefusesNonLoopback(t *testing.T) {
 func TestMigrateAndSeed(t *testing.T) {
 	data := t.TempDir()
 	var out strings.Builder
-	if err := run(context.Background(), []string{"migrate", "--data", data}, nil, &out, io.Discard); err != nil {
+	if err := run(context.Background(), testNow, []string{"migrate", "--data", data}, nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "applied: 0001_cases.sql") {
 		t.Errorf("first migrate said %q", out.String())
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"migrate", "--data", data}, nil, &out, io.Discard); err != nil {
+	if err := run(context.Background(), testNow, []string{"migrate", "--data", data}, nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "up to date") {
 		t.Errorf("second migrate said %q", out.String())
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"dev", "seed", "--n", "300", "--data", data}, nil, &out, io.Discard); err != nil {
+	if err := run(context.Background(), testNow, []string{"dev", "seed", "--n", "300", "--data", data}, nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "seeded 300 cases into sqlite") {
 		t.Errorf("seed said %q", out.String())
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"dev", "bench-list", "--n", "8", "--data", data}, nil, &out, io.Discard); err != nil {
+	if err := run(context.Background(), testNow, []string{"dev", "bench-list", "--n", "8", "--data", data}, nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "8 list requests") || strings.Contains(out.String(), "(0 rows)") {
