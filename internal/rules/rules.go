@@ -65,6 +65,11 @@ type Disagreement struct {
 type Rule struct {
 	ID       string `json:"rule"`
 	Citation string `json:"citation"`
+	// Original is the cited provision in the language it was enacted in,
+	// where that is not English (the PRC packs quote the Chinese), so that
+	// a reader can match it to what the office says. Pages in that
+	// language show it instead of the English.
+	Original string `json:"original,omitempty"`
 }
 
 // Stay unit values.
@@ -333,6 +338,8 @@ type Bar struct {
 type Note struct {
 	Text     string `json:"text"`
 	Citation string `json:"citation"`
+	// Original is the provision in the language it was enacted in (see Rule).
+	Original string `json:"original,omitempty"`
 }
 
 // Validate checks that p is complete and consistent. Errors name the field
