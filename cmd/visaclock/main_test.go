@@ -163,8 +163,8 @@ func TestCheckEachPack(t *testing.T) {
 	}{
 		{"cn-lawful.yaml", "cn-family-visit", "lawful", "2024-03-31", 21.0, 0, nil, 0, 0},
 		{"cn-overstay.yaml", "cn-family-visit", "overstay", "2024-03-31", nil, 5, nil, 0, 3},
-		{"report-lawful.yaml", "cn-family-visit-2019-report", "lawful", "2019-04-30", 46.0, 0, nil, 3, 0},
-		{"report-pending.yaml", "cn-family-visit-2019-report", "pending", "2019-04-30", nil, 0, nil, 3, 4},
+		{"report-lawful.yaml", "cn-family-visit-2019-report", "lawful", "2019-04-30", 46.0, 0, nil, 4, 0},
+		{"report-pending.yaml", "cn-family-visit-2019-report", "pending", "2019-04-30", nil, 0, nil, 4, 4},
 		{"schengen-lawful.yaml", "schengen-short-stay", "lawful", "2024-04-30", 20.0, 0, []float64{180, 90, 70, 20}, 0, 0},
 		{"schengen-full.yaml", "schengen-short-stay", "absent", nil, nil, 0, []float64{180, 90, 90, 0}, 0, 0},
 		{"us-lawful.yaml", "us-visitor", "lawful", "2024-06-30", 121.0, 0, nil, 0, 0},
@@ -661,8 +661,8 @@ func TestRulesShow(t *testing.T) {
 			t.Errorf("rules show cn-family-visit-2019-report does not contain %q:\n%s", want, out)
 		}
 	}
-	if got := strings.Count(out, "    report:  "); got != 3 {
-		t.Errorf("%d disagreements shown, want 3", got)
+	if got := strings.Count(out, "    report:  "); got != 4 {
+		t.Errorf("%d disagreements shown, want 4", got)
 	}
 
 	_, _, err = runCLI(t, "", "rules", "show", "nowhere")
@@ -754,8 +754,17 @@ func TestRulesValidate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Three months instead of six: 10 January to 9 April.
+		// Three months instead of six: 10 January to 9 April. Only the
+		// pack's first two worked examples are kept, the ones this test
+		// knows how the change moves.
 		s := string(data)
+		if first := strings.Index(s, "\n  - name: "); first >= 0 {
+			if second := strings.Index(s[first+1:], "\n  - name: "); second >= 0 {
+				if third := strings.Index(s[first+1+second+1:], "\n  - name: "); third >= 0 {
+					s = s[:first+1+second+1+third+1]
+				}
+			}
+		}
 		for _, r := range [][2]string{
 			{"  length: 6\n", "  length: 3\n"},
 			{"  max_length: 6\n", "  max_length: 3\n"},

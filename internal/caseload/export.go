@@ -172,7 +172,7 @@ func (s *Service) Import(ctx context.Context, p Principal, b *Bundle) (int, erro
 		if known(ec.Assignee) {
 			c.Assignee = ec.Assignee
 		}
-		if err := s.Evaluate(c); err != nil {
+		if err := s.evaluate(ctx, c); err != nil {
 			if e, ok := err.(*Error); ok {
 				return 0, Errorf(e.Code, field+"."+e.Field, "%s", e.Msg)
 			}

@@ -114,7 +114,7 @@ func (s *Service) Create(ctx context.Context, p Principal, c *Case) error {
 	now := s.Now().UTC().Truncate(time.Microsecond) // as stores keep it
 	c.ID = NewID("c_")
 	c.Created, c.Updated = now, now
-	if err := s.Evaluate(c); err != nil {
+	if err := s.evaluate(ctx, c); err != nil {
 		return err
 	}
 	if err := s.seal(ctx, c); err != nil {
@@ -323,7 +323,7 @@ func (s *Service) UpdateMatching(ctx context.Context, p Principal, id string, ve
 			}
 		}
 		c.Updated = s.Now().UTC().Truncate(time.Microsecond)
-		if err := s.Evaluate(c); err != nil {
+		if err := s.evaluate(ctx, c); err != nil {
 			return nil, err
 		}
 		if c.Identity != nil {
@@ -343,8 +343,24 @@ func (s *Service) UpdateMatching(ctx context.Context, p Principal, id string, ve
 }
 
 // Evaluate validates c's history and fills its summary and segments from
-// today on.
+// today on. Age-dependent rules read the date of birth of c.Identity (see
+// born.go); a case whose identity is only sealed is evaluated by the
+// Service's write paths, which open it, and Evaluate refuses it.
 func (s *Service) Evaluate(c *Case) error {
+	if c.Identity == nil && len(c.Sealed) > 0 {
+		return errSealedIdentity
+	}
+	var born date.Date
+	if c.Identity != nil {
+		born = c.Identity.BirthDate
+	}
+	return s.evaluateBorn(c, born)
+}
+
+// evaluateBorn is Evaluate with the identity's date of birth, born (0 for
+// none), given to the engine in a copy of the history: c.History, which is
+// stored, never holds it.
+func (s *Service) evaluateBorn(c *Case, born date.Date) error {
 	if strings.TrimSpace(c.Reference) == "" {
 		return Errorf(EInvalid, "reference", "required: a reference of your choosing (no name is needed)")
 	}
@@ -359,20 +375,30 @@ func (s *Service) Evaluate(c *Case) error {
 	if c.History.AsOf != 0 {
 		return Errorf(EInvalid, "history.as_of", "a stored case is evaluated on the day it is read; leave as_of out")
 	}
-	sc, err := stay.Prepare(&c.History, s.Lookup)
+	today := s.Today()
+	if born > today {
+		// A typing error that would silently leave out every day as
+		// "under 18". The message never shows the date.
+		return Errorf(EInvalid, "identity.birth_date", "is after today; a date of birth is in the past")
+	}
+	eh, conflict := withBorn(&c.History, born)
+	if conflict {
+		return errBornConflict
+	}
+	fromIdentity := born != 0 && (c.History.Person == nil || c.History.Person.Born == 0)
+	sc, err := stay.Prepare(&eh, s.Lookup)
 	if err != nil {
 		var fe *stay.FieldError
 		if errors.As(err, &fe) {
-			return Errorf(EInvalid, "history."+fe.Path, "%s", fe.Msg)
+			return Errorf(EInvalid, bornField(fe.Path, fromIdentity), "%s", fe.Msg)
 		}
 		return err
 	}
-	today := s.Today()
 	c.Segments, c.Deadlines = Timeline(sc, today, today.AddDays(s.horizon()))
 	ev := sc.Evaluate(today)
 	c.Summary = Summary{AsOf: today, State: ev.State, AuthorizedUntil: ev.AuthorizedUntil, OverstayDays: ev.OverstayDays}
 	if len(ev.Deadlines) > 0 {
-		c.Summary.NextDeadline, c.Summary.DeadlineKind = ev.Deadlines[0].Date, ev.Deadlines[0].Kind
+		c.Summary.NextDeadline, c.Summary.DeadlineKind = ev.Deadlines[0].Date, deadlineKind(ev.Deadlines[0])
 	}
 	return nil
 }
@@ -397,15 +423,24 @@ func Timeline(c *stay.Case, from, horizon date.Date) ([]Segment, []Deadline) {
 			if d.Date < t || (d.Kind == stay.LeaveToAvoidBar && t > from) {
 				continue
 			}
-			dl := Deadline{Kind: d.Kind, Date: d.Date}
+			dl := Deadline{Kind: deadlineKind(d), Date: d.Date}
 			if !slices.Contains(deadlines, dl) {
 				deadlines = append(deadlines, dl)
 			}
 		}
 		for _, d := range ev.Deadlines {
 			if d.Date >= t {
-				seg.Deadline, seg.DeadlineKind = d.Date, d.Kind
+				seg.Deadline, seg.DeadlineKind = d.Date, deadlineKind(d)
 				break
+			}
+		}
+		if seg.Deadline == 0 {
+			// A receipt that ran out with no decision stays the thing to
+			// act on: go back to the office.
+			for _, d := range ev.Deadlines {
+				if d.Kind == stay.ReceiptExpires {
+					seg.Deadline, seg.DeadlineKind = d.Date, receiptExpired
+				}
 			}
 		}
 		next := date.Max
@@ -451,6 +486,19 @@ func Timeline(c *stay.Case, from, horizon date.Date) ([]Segment, []Deadline) {
 		return cmp.Or(cmp.Compare(a.Date, b.Date), cmp.Compare(a.Kind, b.Kind))
 	})
 	return segs, deadlines
+}
+
+// receiptExpired is the list's kind for a receipt that has run out.
+const receiptExpired = "receipt_expired"
+
+// deadlineKind is the kind a list stores: with its condition, if any
+// ("must_leave_by.if_refused"), so that no page shows a conditional
+// deadline as a certain one.
+func deadlineKind(d stay.Deadline) string {
+	if d.Condition != "" {
+		return d.Kind + "." + d.Condition
+	}
+	return d.Kind
 }
 
 func sameSegment(a, b Segment) bool {

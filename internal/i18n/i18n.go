@@ -2,6 +2,10 @@
 // Chinese and Korean, kept in JSON files a translator can edit
 // (locales/LANG/*.json), with date formats among the messages. A key
 // missing from a language is a test failure, not a runtime surprise.
+//
+// A variant, such as Korean in the northern norm (ko-KP), is an overlay:
+// its files hold only the messages that differ from its base language,
+// and every other key falls back to the base.
 package i18n
 
 import (
@@ -31,14 +35,32 @@ const (
 	English Lang = "en"
 	Chinese Lang = "zh" // Simplified Chinese (zh-Hans)
 	Korean  Lang = "ko"
+	// KoreanKP is Korean as written in the DPRK and by Korean speakers in
+	// China (조선말규범집: 려권, 날자, 되여): an overlay on Korean, for
+	// readers to whom South Korean spelling is foreign or a risk.
+	KoreanKP Lang = "ko-KP"
 )
 
-// Langs lists the languages in the order the switcher shows them.
+// Langs lists the languages with a full catalogue, every key in each, in
+// the order the switcher shows them.
 var Langs = []Lang{English, Chinese, Korean}
+
+// Variants maps each variant to the language it overlays.
+var Variants = map[Lang]Lang{KoreanKP: Korean}
+
+// Choices lists every language a reader may choose, in the order the
+// switcher shows them: each language followed by its variants.
+var Choices = []Lang{English, Chinese, Korean, KoreanKP}
+
+// regionVariants names the variant served to a language range with a
+// region: Korean from the DPRK, and from China, where the Korean norm is
+// the northern one.
+var regionVariants = map[string]Lang{"ko-kp": KoreanKP, "ko-cn": KoreanKP}
 
 // Catalog holds every language's messages.
 type Catalog struct {
-	msgs map[Lang]map[string]string
+	msgs map[Lang]map[string]string // a variant's: its base's, overlaid
+	own  map[Lang]map[string]string // a variant's own messages
 }
 
 // Load reads the embedded catalogue. Two files of one language defining
@@ -46,50 +68,81 @@ type Catalog struct {
 func Load() (*Catalog, error) { return LoadFS(locales, "locales") }
 
 // LoadFS reads a catalogue from dir in fsys: one directory per language,
-// any number of JSON objects of key → message in each.
+// any number of JSON objects of key → message in each. A variant's
+// directory (dir/ko-KP) holds only its differences, and may be absent.
 func LoadFS(fsys fs.FS, dir string) (*Catalog, error) {
-	c := &Catalog{msgs: map[Lang]map[string]string{}}
-	for _, l := range Langs {
-		m := map[string]string{}
-		files, err := fs.Glob(fsys, path.Join(dir, string(l), "*.json"))
+	c := &Catalog{msgs: map[Lang]map[string]string{}, own: map[Lang]map[string]string{}}
+	for _, l := range Choices {
+		m, err := loadLang(fsys, dir, l)
 		if err != nil {
 			return nil, err
 		}
-		if len(files) == 0 {
-			return nil, fmt.Errorf("i18n: no messages for %s", l)
+		base, variant := Variants[l]
+		if !variant {
+			if len(m) == 0 {
+				return nil, fmt.Errorf("i18n: no messages for %s", l)
+			}
+			c.msgs[l] = m
+			continue
 		}
-		for _, f := range files {
-			b, err := fs.ReadFile(fsys, f)
-			if err != nil {
-				return nil, err
-			}
-			var part map[string]string
-			if err := json.Unmarshal(b, &part); err != nil {
-				return nil, fmt.Errorf("i18n: %s: %w", f, err)
-			}
-			for k, v := range part {
-				if _, dup := m[k]; dup {
-					return nil, fmt.Errorf("i18n: %s: key %q is defined twice for %s", f, k, l)
-				}
-				m[k] = v
-			}
+		c.own[l] = m
+		merged := make(map[string]string, len(c.msgs[base]))
+		for k, v := range c.msgs[base] {
+			merged[k] = v
 		}
-		c.msgs[l] = m
+		for k, v := range m {
+			merged[k] = v
+		}
+		c.msgs[l] = merged
 	}
 	return c, nil
 }
 
-// Keys lists the keys of a language, sorted.
-func (c *Catalog) Keys(l Lang) []string {
-	keys := make([]string, 0, len(c.msgs[l]))
-	for k := range c.msgs[l] {
+// loadLang reads the messages of one directory.
+func loadLang(fsys fs.FS, dir string, l Lang) (map[string]string, error) {
+	m := map[string]string{}
+	files, err := fs.Glob(fsys, path.Join(dir, string(l), "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		var part map[string]string
+		if err := json.Unmarshal(b, &part); err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", f, err)
+		}
+		for k, v := range part {
+			if _, dup := m[k]; dup {
+				return nil, fmt.Errorf("i18n: %s: key %q is defined twice for %s", f, k, l)
+			}
+			m[k] = v
+		}
+	}
+	return m, nil
+}
+
+// Keys lists the keys of a language, sorted; a variant's include those it
+// takes from its base.
+func (c *Catalog) Keys(l Lang) []string { return sortedKeys(c.msgs[l]) }
+
+// Overrides lists the keys a variant's own files define, sorted: none for
+// a language that is not a variant.
+func (c *Catalog) Overrides(l Lang) []string { return sortedKeys(c.own[l]) }
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	return keys
 }
 
-// Message returns the raw message of key in l, and whether there is one.
+// Message returns the raw message of key in l, and whether there is one;
+// a variant's falls back to its base.
 func (c *Catalog) Message(l Lang, key string) (string, bool) {
 	m, ok := c.msgs[l][key]
 	return m, ok
@@ -172,7 +225,9 @@ func (p *Printer) Month(y int, m time.Month) string {
 // Match picks the language for an Accept-Language header value: the
 // highest-weighted range that names one of ours, English otherwise.
 // "zh", "zh-CN", "zh-Hans" and "zh-SG" are Simplified Chinese; a request
-// for "zh-TW" or "zh-Hant" also gets it, as the nearest we have.
+// for "zh-TW" or "zh-Hant" also gets it, as the nearest we have. "ko-KP"
+// and "ko-CN" (also with a script, "ko-Kore-KP") get the northern Korean
+// variant; any other Korean range gets Korean.
 func Match(accept string) Lang {
 	best, bestQ := English, -1.0
 	for i, part := range strings.Split(accept, ",") {
@@ -185,10 +240,13 @@ func Match(accept string) Lang {
 			}
 			q = f
 		}
-		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		l, ok := Lang(primary), false
+		subtags := strings.Split(strings.ToLower(strings.TrimSpace(tag)), "-")
+		l, ok := Lang(subtags[0]), false
 		for _, x := range Langs {
 			ok = ok || x == l
+		}
+		if v, found := regionVariants[subtags[0]+"-"+region(subtags[1:])]; ok && found {
+			l = v
 		}
 		// An earlier range wins a tie: it is the client's stated order.
 		if ok && q > 0 && q > bestQ {
@@ -199,10 +257,24 @@ func Match(accept string) Lang {
 	return best
 }
 
-// Parse returns the language named s, if it is one of ours.
+// region is the region subtag among the subtags after the language, ""
+// if there is none: the first of two letters or three digits, after an
+// optional script of four letters.
+func region(subtags []string) string {
+	if len(subtags) > 0 && len(subtags[0]) == 4 {
+		subtags = subtags[1:]
+	}
+	if len(subtags) > 0 && (len(subtags[0]) == 2 || len(subtags[0]) == 3 && strings.Trim(subtags[0], "0123456789") == "") {
+		return subtags[0]
+	}
+	return ""
+}
+
+// Parse returns the language named s, if it is one of ours (a variant
+// included); case does not matter ("ko-kp").
 func Parse(s string) (Lang, bool) {
-	for _, l := range Langs {
-		if string(l) == s {
+	for _, l := range Choices {
+		if strings.EqualFold(string(l), s) {
 			return l, true
 		}
 	}

@@ -11,7 +11,9 @@ import (
 
 // TestCatalogueComplete: every language has every key of every other, and
 // each translation keeps the message's placeholders, so that nothing
-// shows untranslated or loses a date or number.
+// shows untranslated or loses a date or number. A variant is checked as
+// its readers get it, overlaid on its base, and its own messages must be
+// keys of English that differ from the base.
 func TestCatalogueComplete(t *testing.T) {
 	c, err := Load()
 	if err != nil {
@@ -21,7 +23,21 @@ func TestCatalogueComplete(t *testing.T) {
 	if len(en) < 100 {
 		t.Fatalf("only %d English keys: is the catalogue loaded?", len(en))
 	}
-	for _, l := range Langs[1:] {
+	for v, base := range Variants {
+		if !slices.Contains(Choices, v) || !slices.Contains(Langs, base) {
+			t.Errorf("variant %s of %s: not a choice, or its base is not a language", v, base)
+		}
+		for _, k := range c.Overrides(v) {
+			got, _ := c.Message(v, k)
+			if b, _ := c.Message(base, k); got == b {
+				t.Errorf("%s %q is the same as in %s: leave it out of the overlay", v, k, base)
+			}
+			if !slices.Contains(en, k) {
+				t.Errorf("%s overrides %q, which English does not have", v, k)
+			}
+		}
+	}
+	for _, l := range Choices[1:] {
 		keys := c.Keys(l)
 		for _, k := range en {
 			if !slices.Contains(keys, k) {
@@ -75,6 +91,7 @@ func TestDates(t *testing.T) {
 		{English, "7 Sep 2026", "Sep 2026", "1 day", "3 days"},
 		{Chinese, "2026年9月7日", "2026年9月", "", ""},
 		{Korean, "2026년 9월 7일", "2026년 9월", "", ""},
+		{KoreanKP, "2026년 9월 7일", "2026년 9월", "", ""},
 	} {
 		p := c.Printer(tc.l)
 		if got := p.Date(d); got != tc.date {
@@ -111,10 +128,79 @@ func TestMatch(t *testing.T) {
 		{"zh-Hant-TW", Chinese},
 		{"ko;q=abc, zh;q=0.2", Chinese},
 		{"*", English},
+		// Korean from the DPRK or China gets the northern variant.
+		{"ko-KP", KoreanKP},
+		{"ko-kp,ko;q=0.9", KoreanKP},
+		{"ko-CN,zh-CN;q=0.8", KoreanKP},
+		{"ko-Kore-KP", KoreanKP},
+		{"zh-CN,ko-KP;q=0.5", Chinese},
+		{"ko-KR,ko-KP;q=0.9", Korean},
+		{"ko-KP;q=0.5,ko-KR", Korean},
+		{"ko-Kore", Korean},
+		{"en-KP", English},
 	} {
 		if got := Match(tc.header); got != tc.want {
 			t.Errorf("Match(%q) = %s, want %s", tc.header, got, tc.want)
 		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want Lang
+		ok   bool
+	}{
+		{"en", English, true}, {"zh", Chinese, true}, {"ko", Korean, true},
+		{"ko-KP", KoreanKP, true}, {"ko-kp", KoreanKP, true},
+		{"ko-CN", "", false}, {"fr", "", false}, {"", "", false},
+	} {
+		if got, ok := Parse(tc.s); got != tc.want || ok != tc.ok {
+			t.Errorf("Parse(%q) = %q, %v; want %q, %v", tc.s, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestVariant: a variant's messages overlay its base's, key by key, and a
+// variant with no files of its own is its base.
+func TestVariant(t *testing.T) {
+	fs := fstest.MapFS{
+		"l/en/a.json":    {Data: []byte(`{"hi": "Hello", "pp": "Passport {n}", "x.one": "{n} item", "x.other": "{n} items"}`)},
+		"l/zh/a.json":    {Data: []byte(`{"hi": "你好", "pp": "护照{n}", "x.one": "{n}项", "x.other": "{n}项"}`)},
+		"l/ko/a.json":    {Data: []byte(`{"hi": "안녕하십니까", "pp": "여권 {n}", "x.one": "{n}개", "x.other": "{n}개"}`)},
+		"l/ko-KP/a.json": {Data: []byte(`{"pp": "려권 {n}"}`)},
+	}
+	c, err := LoadFS(fs, "l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Printer(KoreanKP)
+	if p.Lang != KoreanKP || p.T("pp", "n", 7) != "려권 7" || p.T("hi") != "안녕하십니까" || p.N("x", 2) != "2개" {
+		t.Errorf("ko-KP printer: %s, %q, %q, %q", p.Lang, p.T("pp", "n", 7), p.T("hi"), p.N("x", 2))
+	}
+	if got := c.Printer(Korean).T("pp", "n", 7); got != "여권 7" {
+		t.Errorf("the overlay changed Korean: %q", got)
+	}
+	if m, ok := c.Message(KoreanKP, "hi"); !ok || m != "안녕하십니까" {
+		t.Errorf("Message(ko-KP, hi) = %q, %v", m, ok)
+	}
+	if got := c.Overrides(KoreanKP); !slices.Equal(got, []string{"pp"}) {
+		t.Errorf("Overrides(ko-KP) = %v", got)
+	}
+	if got := c.Keys(KoreanKP); !slices.Equal(got, c.Keys(Korean)) {
+		t.Errorf("Keys(ko-KP) = %v, want Korean's", got)
+	}
+	if len(c.Overrides(Korean)) != 0 {
+		t.Error("Korean is not a variant, yet has overrides")
+	}
+	delete(fs, "l/ko-KP/a.json")
+	if c, err = LoadFS(fs, "l"); err != nil || c.Printer(KoreanKP).T("pp", "n", 1) != "여권 1" {
+		t.Errorf("without its own files, ko-KP should be Korean: %v", err)
+	}
+	fs["l/ko-KP/a.json"] = &fstest.MapFile{Data: []byte(`{"pp": "려권 {n}"}`)}
+	fs["l/ko-KP/b.json"] = &fstest.MapFile{Data: []byte(`{"pp": "려권"}`)}
+	if _, err := LoadFS(fs, "l"); err == nil {
+		t.Error("a key defined twice in ko-KP was accepted")
 	}
 }
 

@@ -50,6 +50,8 @@ type Expect struct {
 	PlannedViolation *date.Date       `json:"planned_violation"`
 	Deadlines        []ExpectDeadline `json:"deadlines"`
 	NoDeadline       []string         `json:"no_deadline"`
+	NextActions      []ExpectAction   `json:"next_actions"`
+	NoNextAction     []string         `json:"no_next_action"`
 	Consequences     []ExpectConseq   `json:"consequences"`
 	NoConsequence    []string         `json:"no_consequence"`
 
@@ -64,6 +66,32 @@ type Expect struct {
 type ExpectDeadline struct {
 	Kind string    `json:"kind"`
 	Date date.Date `json:"date"`
+	// Condition, when given, must match ("" for a certain deadline).
+	Condition    *string    `json:"condition"`
+	BarYears     *int       `json:"bar_years"`
+	OtherReading *date.Date `json:"other_reading_date"`
+}
+
+// ExpectAction is a next action that must be among the answers, in the
+// order the list gives them; only the fields given are compared.
+type ExpectAction struct {
+	Kind        string     `json:"kind"`
+	Date        *date.Date `json:"date"`
+	Condition   *string    `json:"condition"`
+	BarYears    *int       `json:"bar_years"`
+	BarYearsNow *int       `json:"bar_years_now"`
+	LateRefusal *bool      `json:"late_refusal"`
+}
+
+func (x ExpectAction) match(a stay.NextAction) bool {
+	return x.Kind == a.Kind && (x.Date == nil || *x.Date == a.Date) && (x.Condition == nil || *x.Condition == a.Condition) &&
+		(x.BarYears == nil || *x.BarYears == a.BarYears) && (x.BarYearsNow == nil || *x.BarYearsNow == a.BarYearsNow) &&
+		(x.LateRefusal == nil || *x.LateRefusal == a.LateRefusal)
+}
+
+func (x ExpectDeadline) match(d stay.Deadline) bool {
+	return x.Kind == d.Kind && x.Date == d.Date && (x.Condition == nil || *x.Condition == d.Condition) &&
+		(x.BarYears == nil || *x.BarYears == d.BarYears) && (x.OtherReading == nil || *x.OtherReading == d.OtherReading)
 }
 
 // ExpectConseq is a consequence that must be among the answers; only the
@@ -227,8 +255,23 @@ func (r *Registry) runTest(t *Test) error {
 	check("window.used", x.WindowUsed, ev.Window.Used, ev.Window.Length > 0)
 	checkDate("planned_violation", x.PlannedViolation, ev.PlannedViolation.Date)
 	for _, d := range x.Deadlines {
-		if !slices.ContainsFunc(ev.Deadlines, func(g stay.Deadline) bool { return g.Kind == d.Kind && g.Date == d.Date }) {
-			bad = append(bad, fmt.Sprintf("deadline %s %s missing; got %v", d.Kind, d.Date, ev.Deadlines))
+		if !slices.ContainsFunc(ev.Deadlines, d.match) {
+			bad = append(bad, fmt.Sprintf("deadline %s %s missing; got %+v", d.Kind, d.Date, ev.Deadlines))
+		}
+	}
+	// Expected actions must appear in the order given.
+	at := 0
+	for _, a := range x.NextActions {
+		j := slices.IndexFunc(ev.NextActions[at:], a.match)
+		if j < 0 {
+			bad = append(bad, fmt.Sprintf("next action %s missing or out of order; got %+v", a.Kind, ev.NextActions))
+			break
+		}
+		at += j + 1
+	}
+	for _, k := range x.NoNextAction {
+		if slices.ContainsFunc(ev.NextActions, func(a stay.NextAction) bool { return a.Kind == k }) {
+			bad = append(bad, "unexpected next action "+k)
 		}
 	}
 	for _, k := range x.NoDeadline {

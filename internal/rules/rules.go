@@ -34,6 +34,7 @@ type Pack struct {
 	Disagreements []Disagreement `json:"disagreements"`
 
 	Stay      *Stay      `json:"stay"`
+	Visa      *Visa      `json:"visa"`
 	Entries   *Entries   `json:"entries"`
 	Window    *Window    `json:"window"`
 	YearCap   *YearCap   `json:"year_cap"`
@@ -99,6 +100,25 @@ type Stay struct {
 	// EndsByValidity cuts the stay at the grant's valid_until, as for a
 	// Schengen visa; otherwise validity limits only the day of entry.
 	EndsByValidity bool `json:"ends_by_validity"`
+	// CorrespondingDate ends a stay in months the day before the
+	// corresponding date, or, where the last month has no corresponding
+	// date, on that month's last day (the English corresponding-date rule,
+	// Dodds v Walker [1981] 1 WLR 1027): six months from 31 March end on
+	// 30 September, from 10 January on 9 July. Only with unit months and
+	// entry_day_counts.
+	CorrespondingDate bool `json:"corresponding_date"`
+}
+
+// Visa bounds presence under a grant that has a validity period (a visa,
+// as opposed to a visa-free right, which has none): presence is lawful
+// only up to the grant's valid_until, and only for as many days as its
+// stay_days, counted over all its entries with both the entry and the exit
+// day. A pack's other limits (a rolling window) apply as well.
+type Visa struct {
+	Rule
+	// MaxStayDays bounds the duration a visa may state (90 for a uniform
+	// Schengen visa); zero means no bound.
+	MaxStayDays int `json:"max_stay_days"`
 }
 
 // Entries is the default number of entries a grant allows.
@@ -209,6 +229,10 @@ type Extension struct {
 	Rollover *Rollover `json:"rollover"`
 	// Pending makes presence lawful while a timely application is undecided.
 	Pending *Rule `json:"pending_lawful"`
+	// Receipt is the document that pending presence rests on, when it
+	// expires (a PRC acceptance receipt); nil when protection lasts as long
+	// as the application does.
+	Receipt *Receipt `json:"receipt"`
 	// Refusal says until when presence stays lawful after a refusal.
 	Refusal *Refusal `json:"refusal"`
 	// EndOfMonth resolves month extensions; required if any length is in months.
@@ -234,6 +258,16 @@ type Rollover struct {
 	Calendar string    `json:"calendar"` // "us-federal"
 	Filing   string    `json:"filing"`   // only this channel benefits (paper); "" for all
 	From     date.Date `json:"from"`     // deadlines on or after this date
+}
+
+// Receipt is an acceptance receipt valid for a number of working days
+// after the day the application is accepted.
+type Receipt struct {
+	Rule
+	WorkingDays int `json:"working_days"`
+	// Calendar names the working-day calendar: cn (PRC statutory holidays
+	// and make-up working days).
+	Calendar string `json:"calendar"`
 }
 
 // Refusal outcomes.
@@ -332,6 +366,14 @@ type Bar struct {
 	CountFrom date.Date `json:"count_from"`
 	// Applies restricts the band to overstays that began within it.
 	Applies Period `json:"applies"`
+	// MinAgeAtBreach applies the bar only to a person of at least this age
+	// at the time of the breach (UK: 18); unknown age shows the bar with
+	// its condition.
+	MinAgeAtBreach int `json:"min_age_at_breach"`
+	// YearReading marks a min_days of 365 that stands for "one year", where
+	// whether that is 365 days or a calendar year is unsettled: advice uses
+	// the earlier date and shows the other.
+	YearReading bool `json:"year_reading_unsettled"`
 }
 
 // Note is a consequence that is stated but not computed.
@@ -394,6 +436,15 @@ func (p *Pack) Validate() error {
 		}
 		if s.MaxLength > 0 && s.Length > s.MaxLength {
 			errs.add("stay.length", fmt.Sprintf("%d exceeds max_length %d", s.Length, s.MaxLength))
+		}
+		if s.CorrespondingDate && (s.Unit != UnitMonths || !s.EntryDayCounts) {
+			errs.add("stay.corresponding_date", "only for a stay in months that counts the day of entry")
+		}
+	}
+	if v := p.Visa; v != nil {
+		rule("visa", v.Rule)
+		if p.Stay != nil {
+			errs.add("visa", "a pack with a per-entry stay bounds it with stay.ends_by_validity instead")
 		}
 	}
 	if e := p.Entries; e != nil {
@@ -470,6 +521,18 @@ func (p *Pack) Validate() error {
 		if x.Pending != nil {
 			rule("extension.pending_lawful", *x.Pending)
 		}
+		if r := x.Receipt; r != nil {
+			rule("extension.receipt", r.Rule)
+			if x.Pending == nil {
+				errs.add("extension.receipt", "a receipt needs pending_lawful, the presence it gives")
+			}
+			if r.WorkingDays < 1 || r.WorkingDays > 60 {
+				errs.add("extension.receipt.working_days", fmt.Sprintf("needs 1–60, got %d", r.WorkingDays))
+			}
+			if r.Calendar != "cn" {
+				errs.add("extension.receipt.calendar", fmt.Sprintf("%q is not accepted; accepted: cn", r.Calendar))
+			}
+		}
 		if r := x.Refusal; r != nil {
 			rule("extension.refusal", r.Rule)
 			if r.LawfulThrough != LawfulThroughDecision && r.LawfulThrough != LawfulThroughExpiry {
@@ -504,6 +567,12 @@ func (p *Pack) Validate() error {
 			}
 			if b.Years < 0 || (b.YearsMin != nil && (*b.YearsMin < 0 || *b.YearsMin > b.Years)) {
 				errs.add(path+".years", "needs 0 <= years_min <= years")
+			}
+			if b.MinAgeAtBreach < 0 || b.MinAgeAtBreach > 25 {
+				errs.add(path+".min_age_at_breach", fmt.Sprintf("needs 0–25, got %d", b.MinAgeAtBreach))
+			}
+			if b.YearReading && b.MinDays != 365 {
+				errs.add(path+".year_reading_unsettled", "only for a band that begins at one year (min_days 365)")
 			}
 		}
 		for i, n := range o.Notes {

@@ -33,19 +33,39 @@ func TestValidate(t *testing.T) {
 		{"months without end-of-month rule", func(p *Pack) { p.Stay.Unit = UnitMonths }, "stay.end_of_month"},
 		{"report without disagreements", func(p *Pack) { p.Source = "report" }, "disagreements"},
 		{"unknown source", func(p *Pack) { p.Source = "blog" }, "source"},
-		{"window limit not below length", func(p *Pack) { p.Window = &Window{Rule: Rule{"w", "c"}, Length: 90, Limit: 90} }, "window"},
+		{"window limit not below length", func(p *Pack) { p.Window = &Window{Rule: Rule{ID: "w", Citation: "c"}, Length: 90, Limit: 90} }, "window"},
 		{"two caps", func(p *Pack) { p.Extension.Cap.Days = 10 }, "extension.cap"},
 		{"dated values out of order", func(p *Pack) {
 			p.Overstay.Fine.Cap = append(p.Overstay.Fine.Cap, Dated{From: date.MustParse("2000-01-01"), Value: 1, Citation: "c"})
 		}, "overstay.fine.cap[1].from"},
 		{"bar below one day", func(p *Pack) {
-			p.Overstay.Bars = []Bar{{Rule: Rule{"b", "c"}, Basis: PerStay, MinDays: 0, Years: 3}}
+			p.Overstay.Bars = []Bar{{Rule: Rule{ID: "b", Citation: "c"}, Basis: PerStay, MinDays: 0, Years: 3}}
 		}, "overstay.bars[0].min_days"},
 		{"bar range upside down", func(p *Pack) {
 			five := 5
-			p.Overstay.Bars = []Bar{{Rule: Rule{"b", "c"}, Basis: PerStay, MinDays: 1, Years: 3, YearsMin: &five}}
+			p.Overstay.Bars = []Bar{{Rule: Rule{ID: "b", Citation: "c"}, Basis: PerStay, MinDays: 1, Years: 3, YearsMin: &five}}
 		}, "overstay.bars[0].years"},
 		{"nothing to apply", func(p *Pack) { p.Stay, p.Extension = nil, nil }, "stay"},
+		{"visa beside a per-entry stay", func(p *Pack) { p.Visa = &Visa{Rule: Rule{ID: "v", Citation: "c"}} }, "visa"},
+		{"corresponding date on days", func(p *Pack) { p.Stay.CorrespondingDate = true }, "stay.corresponding_date"},
+		{"receipt of no days", func(p *Pack) {
+			p.Extension.Pending = &Rule{ID: "p", Citation: "c"}
+			p.Extension.Receipt = &Receipt{Rule: Rule{ID: "r", Citation: "c"}, WorkingDays: 0, Calendar: "cn"}
+		}, "extension.receipt.working_days"},
+		{"receipt on an unknown calendar", func(p *Pack) {
+			p.Extension.Pending = &Rule{ID: "p", Citation: "c"}
+			p.Extension.Receipt = &Receipt{Rule: Rule{ID: "r", Citation: "c"}, WorkingDays: 7, Calendar: "us"}
+		}, "extension.receipt.calendar"},
+		{"receipt without pending presence", func(p *Pack) {
+			p.Extension.Pending = nil
+			p.Extension.Receipt = &Receipt{Rule: Rule{ID: "r", Citation: "c"}, WorkingDays: 7, Calendar: "cn"}
+		}, "extension.receipt"},
+		{"year reading on a band not of a year", func(p *Pack) {
+			p.Overstay.Bars = []Bar{{Rule: Rule{ID: "b", Citation: "c"}, Basis: PerStay, MinDays: 181, Years: 3, YearReading: true}}
+		}, "overstay.bars[0].year_reading_unsettled"},
+		{"adult age out of range", func(p *Pack) {
+			p.Overstay.Bars = []Bar{{Rule: Rule{ID: "b", Citation: "c"}, Basis: PerStay, MinDays: 1, Years: 3, MinAgeAtBreach: 99}}
+		}, "overstay.bars[0].min_age_at_breach"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

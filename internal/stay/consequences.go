@@ -62,6 +62,20 @@ func (c *Case) consequences(ev *Evaluation, i int, first, firstDay, end date.Dat
 		if accrued < b.MinDays || (b.MaxDays > 0 && accrued > b.MaxDays) {
 			continue
 		}
+		if b.MinAgeAtBreach > 0 {
+			born := c.born()
+			if !c.adultAtBreach(b, end) {
+				s := step(StepBarMinor, &b.Rule, t.index)
+				s.D1, s.N1 = end, b.MinAgeAtBreach
+				ev.Explanation = append(ev.Explanation, s)
+				continue
+			}
+			if born == 0 {
+				s := step(StepBarMinor, &b.Rule, t.index)
+				s.N1 = b.MinAgeAtBreach
+				ev.Explanation = append(ev.Explanation, s)
+			}
+		}
 		cs := base
 		cs.Kind, cs.Rule, cs.Citation = KindReentryBar, b.ID, b.Citation
 		cs.Days = accrued
@@ -160,7 +174,26 @@ func (c *Case) barDeadlines(ev *Evaluation, i int, first date.Date, asOf date.Da
 	// Days from here on count only from when the bar starts counting them
 	// (an 18th birthday, its count_from date).
 	from := max(asOf, c.countFrom(b)-1)
-	ev.Deadlines = append(ev.Deadlines, deadline(LeaveToAvoidBar, from.AddDays(b.MinDays-1-acc), &b.Rule))
+	d := deadline(LeaveToAvoidBar, from.AddDays(b.MinDays-1-acc), &b.Rule)
+	d.BarYears, d.BarYearsMin = b.Years, b.Years
+	if b.YearsMin != nil {
+		d.BarYearsMin = *b.YearsMin
+	}
+	if b.MinAgeAtBreach > 0 {
+		if born := c.born(); born != 0 {
+			// A breach that ends before the birthday brings no bar.
+			d.Date = max(d.Date, born.AddYears(b.MinAgeAtBreach, date.Clamp)-1)
+		}
+	}
+	if b.YearReading {
+		// "One year" read as a calendar year from the first counted day
+		// is 366 days when it spans a 29 February.
+		f := max(first, c.countFrom(b))
+		if cal := f.AddYears(1, date.Clamp).Sub(f); cal > b.MinDays {
+			d.OtherReading = d.Date.AddDays(cal - b.MinDays)
+		}
+	}
+	ev.Deadlines = append(ev.Deadlines, d)
 }
 
 // countFrom is the first day a bar counts: its count_from date or the

@@ -33,10 +33,12 @@ type Evaluation struct {
 	// Since is the day the present overstay or pending application began
 	// (the first unlawful day, or the day after the authorised stay ended);
 	// zero in other states. Lists order by it: the oldest first.
-	Since            date.Date
-	OverstayDays     int
-	Window           WindowStatus // meaningful only when Window.Length > 0
-	Deadlines        []Deadline
+	Since        date.Date
+	OverstayDays int
+	Window       WindowStatus // meaningful only when Window.Length > 0
+	Deadlines    []Deadline
+	// NextActions says what to do, most urgent first.
+	NextActions      []NextAction
 	PlannedViolation Violation // meaningful only when PlannedViolation.Date != 0
 	Consequences     []Consequence
 	Explanation      []Step
@@ -55,12 +57,68 @@ const (
 	FilingCloses    = "extension_filing_closes"
 	MustLeaveBy     = "must_leave_by"
 	LeaveToAvoidBar = "leave_to_avoid_bar"
+	// ReceiptExpires is the last day of an acceptance receipt's validity.
+	ReceiptExpires = "receipt_expires"
+)
+
+// Conditions on a deadline or an action that holds only if something
+// happens.
+const (
+	// IfRefused: only if the pending application is refused.
+	IfRefused = "if_refused"
+	// IfUndecided: only if no decision has come by then.
+	IfUndecided = "if_undecided"
 )
 
 // Deadline is a date by which something must be done.
 type Deadline struct {
-	Kind     string
-	Date     date.Date
+	Kind string
+	Date date.Date
+	// Condition is empty for a deadline that holds as things stand, or
+	// says what must happen first (IfRefused).
+	Condition string
+	// BarYears is the re-entry bar that leaving by Date avoids
+	// (leave_to_avoid_bar only).
+	BarYears int
+	// BarYearsMin is the shortest the bar may be, where its length is a
+	// range (UK: 1 to 10 years); equal to BarYears otherwise.
+	BarYearsMin int
+	// OtherReading is the date on the other reading of a threshold the law
+	// leaves unsettled ("one year": 365 days or a calendar year); zero when
+	// both readings agree. Date is always the earlier.
+	OtherReading date.Date
+	Rule         string
+	Citation     string
+}
+
+// Next action kinds.
+const (
+	ActFileExtension  = "file_extension"     // file an extension by Date
+	ActAwaitDecision  = "await_decision"     // an application is pending; the receipt is valid until Date
+	ActReturnToOffice = "return_to_office"   // the receipt ran out on Date with no decision recorded
+	ActLeaveBy        = "leave_by"           // leave by Date
+	ActLeaveNow       = "leave_now"          // presence is unlawful: leave at once
+	ActLeaveAvoidBar  = "leave_to_avoid_bar" // leave by Date to avoid a BarYears bar
+	ActSeekAdvice     = "seek_legal_advice"  // overstaying: see a lawyer or an NGO before acting
+)
+
+// NextAction is one thing the person should do, with its date where there
+// is one. The list is ordered most urgent first.
+type NextAction struct {
+	Kind      string
+	Date      date.Date // zero when there is none (act at once, or on an event)
+	Condition string    // as for Deadline
+	// BarYears is the bar avoided (leave_to_avoid_bar); BarYearsNow, the
+	// bar that leaving now already brings, if any.
+	BarYears, BarYearsNow int
+	BarYearsMin           int
+	OtherReading          date.Date // as for Deadline
+	// LateRefusal marks leave_now after a refusal that came when the stay
+	// had already run out: the law gives no time to leave.
+	LateRefusal bool
+	// Unknown marks a date the engine could not work out (a holiday
+	// calendar it does not have).
+	Unknown  bool
 	Rule     string
 	Citation string
 }
@@ -120,6 +178,7 @@ func (c *Case) EvaluateInto(ev *Evaluation, asOf date.Date) {
 	*ev = Evaluation{
 		AsOf:         asOf,
 		Deadlines:    ev.Deadlines[:0],
+		NextActions:  ev.NextActions[:0],
 		Consequences: ev.Consequences[:0],
 		Explanation:  ev.Explanation[:0],
 		Notes:        ev.Notes[:0],
@@ -296,6 +355,7 @@ func (c *Case) subjectState(ev *Evaluation, i int, ts *tripStay, first date.Date
 		s := step(StepPendingState, p.Extension.Pending, t.index)
 		s.D1, s.D2 = asOf, ts.until
 		ev.Explanation = append(ev.Explanation, s)
+		c.receiptDeadline(ev, p, ts)
 	case lawfulNow:
 		ev.State = StateLawful
 		ev.AuthorizedUntil = cont
@@ -304,9 +364,16 @@ func (c *Case) subjectState(ev *Evaluation, i int, ts *tripStay, first date.Date
 		s.D1, s.D2, s.N1 = asOf, cont, cont.Sub(asOf)
 		ev.Explanation = append(ev.Explanation, s)
 		if cont < maxDate {
-			ev.Deadlines = append(ev.Deadlines, deadline(MustLeaveBy, cont, contRule))
+			d := deadline(MustLeaveBy, cont, contRule)
+			if ts.protected {
+				// A timely application is pending: leaving by the old
+				// date is needed only if it is refused.
+				d.Condition = IfRefused
+			}
+			ev.Deadlines = append(ev.Deadlines, d)
 		}
 		c.filingDeadlines(ev, i, ts, asOf)
+		c.receiptDeadline(ev, p, ts)
 	default:
 		ev.State = StateOverstay
 		if ts.allowed {
@@ -321,6 +388,15 @@ func (c *Case) subjectState(ev *Evaluation, i int, ts *tripStay, first date.Date
 	if ev.AuthorizedUntil >= maxDate {
 		ev.AuthorizedUntil = 0
 		ev.HasDaysRemaining = false
+	}
+	c.advise(ev, i, ts, asOf)
+}
+
+// receiptDeadline adds the last day of the receipt that pending presence
+// rests on, also once it has passed: the person must act on it.
+func (c *Case) receiptDeadline(ev *Evaluation, p *rules.Pack, ts *tripStay) {
+	if ts.protected && ts.receiptUntil != 0 {
+		ev.Deadlines = append(ev.Deadlines, deadline(ReceiptExpires, ts.receiptUntil, &p.Extension.Receipt.Rule))
 	}
 }
 

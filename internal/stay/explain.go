@@ -42,7 +42,71 @@ const (
 	StepReportSource
 	StepEarliest
 	StepNoLaterEntry
+	StepVisaStay
+	StepReceipt
+	StepReceiptExpired
+	StepReceiptUnknown
+	StepBarMinor
+	stepKinds // the number of kinds plus one; keep last
 )
+
+// stepCodes are the kinds' stable names: the JSON "code" of a step and,
+// prefixed with "step.", the catalogue key that words it.
+var stepCodes = [stepKinds]string{
+	StepEntry:                 "entry",
+	StepEntryBeforeValidity:   "entry_before_validity",
+	StepEntryAfterValidity:    "entry_after_validity",
+	StepEntriesExhausted:      "entries_exhausted",
+	StepStayDays:              "stay_days",
+	StepStayMonths:            "stay_months",
+	StepAdmitUntil:            "admit_until",
+	StepValidityCut:           "validity_cut",
+	StepExtTimely:             "ext_timely",
+	StepExtLate:               "ext_late",
+	StepExtTooMany:            "ext_too_many",
+	StepExtLength:             "ext_length",
+	StepExtCapReached:         "ext_cap_reached",
+	StepExtGranted:            "ext_granted",
+	StepExtOverCap:            "ext_over_cap",
+	StepExtRefused:            "ext_refused",
+	StepExtPending:            "ext_pending",
+	StepExtPendingUnprotected: "ext_pending_unprotected",
+	StepWindow:                "window",
+	StepWindowBreach:          "window_breach",
+	StepYearCap:               "year_cap",
+	StepUnlawful:              "unlawful",
+	StepUnderAgeUnknown:       "under_age_unknown",
+	StepLawful:                "lawful",
+	StepPendingState:          "pending_state",
+	StepOverstayState:         "overstay_state",
+	StepAbsent:                "absent",
+	StepReportSource:          "report_source",
+	StepEarliest:              "earliest",
+	StepNoLaterEntry:          "no_later_entry",
+	StepVisaStay:              "visa_stay",
+	StepReceipt:               "receipt",
+	StepReceiptExpired:        "receipt_expired",
+	StepReceiptUnknown:        "receipt_unknown",
+	StepBarMinor:              "bar_minor",
+}
+
+// Code is the kind's stable name, such as "ext_pending".
+func (k StepKind) Code() string {
+	if k > 0 && k < stepKinds {
+		return stepCodes[k]
+	}
+	return ""
+}
+
+// StepKinds lists every kind, for tests and catalogues that must cover
+// them all.
+func StepKinds() []StepKind {
+	ks := make([]StepKind, 0, stepKinds-1)
+	for k := StepEntry; k < stepKinds; k++ {
+		ks = append(ks, k)
+	}
+	return ks
+}
 
 // Step is one rule application in an explanation. It stores numbers and
 // dates rather than text, so that evaluating allocates nothing; Sentence
@@ -138,6 +202,22 @@ func (s Step) Sentence() string {
 		return fmt.Sprintf("From %s a stay is possible again, for up to %d days.", s.D1, s.N1)
 	case StepNoLaterEntry:
 		return "No later entry under this grant is possible: its entries are used up or it has expired."
+	case StepVisaStay:
+		if s.N2 < s.N1 {
+			return fmt.Sprintf("Visa %s is valid until %s for %d days of stay, of which earlier entries left %d: the last lawful day is %s.", s.S, s.D1, s.N1, s.N2, s.D2)
+		}
+		return fmt.Sprintf("Visa %s is valid until %s for %d days of stay, counting the days of entry and exit: the last lawful day is %s.", s.S, s.D1, s.N1, s.D2)
+	case StepReceipt:
+		return fmt.Sprintf("The application filed on %s was accepted: presence rests on the acceptance receipt, valid for %d working days, until %s.", s.D1, s.N1, s.D2)
+	case StepReceiptExpired:
+		return fmt.Sprintf("The acceptance receipt ran out on %s and no decision is recorded. The law does not say what follows: go back to the office that accepted the application at once.", s.D2)
+	case StepReceiptUnknown:
+		return fmt.Sprintf("The application filed on %s rests on an acceptance receipt valid for %d working days, but the public holidays of %s are not known to this version, so the receipt's last day is not worked out; read it on the receipt.", s.D1, s.N1, s.S)
+	case StepBarMinor:
+		if s.D1 == 0 {
+			return fmt.Sprintf("This re-entry ban applies only to a person aged %d or over at the time of the breach; person.born is not given, so it is shown.", s.N1)
+		}
+		return fmt.Sprintf("This re-entry ban applies only to a person aged %d or over at the time of the breach; the person was under %d on %s, so it does not apply.", s.N1, s.N1, s.D1)
 	case StepReportSource:
 		return fmt.Sprintf("Rule pack %s encodes a report of practice, not the law; see its disagreements with the statute.", s.S)
 	}

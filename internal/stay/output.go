@@ -13,6 +13,7 @@ import (
 // never rename or remove them.
 
 type stepJSON struct {
+	Code     string `json:"code"`
 	Rule     string `json:"rule"`
 	Citation string `json:"citation"`
 	Text     string `json:"text"`
@@ -29,10 +30,29 @@ type windowJSON struct {
 }
 
 type deadlineJSON struct {
-	Kind     string    `json:"kind"`
-	Date     date.Date `json:"date"`
-	Rule     string    `json:"rule"`
-	Citation string    `json:"citation"`
+	Kind         string     `json:"kind"`
+	Date         date.Date  `json:"date"`
+	Condition    string     `json:"condition,omitempty"`
+	BarYears     int        `json:"bar_years,omitempty"`
+	BarYearsMin  int        `json:"bar_years_min,omitempty"`
+	OtherReading *date.Date `json:"other_reading_date,omitempty"`
+	Rule         string     `json:"rule"`
+	Citation     string     `json:"citation"`
+}
+
+type actionJSON struct {
+	Kind         string     `json:"kind"`
+	Date         *date.Date `json:"date"`
+	Condition    string     `json:"condition,omitempty"`
+	BarYears     int        `json:"bar_years,omitempty"`
+	BarYearsMin  int        `json:"bar_years_min,omitempty"`
+	BarYearsNow  int        `json:"bar_years_now,omitempty"`
+	OtherReading *date.Date `json:"other_reading_date,omitempty"`
+	LateRefusal  bool       `json:"late_refusal,omitempty"`
+	Unknown      bool       `json:"date_unknown,omitempty"`
+	Rule         string     `json:"rule"`
+	Citation     string     `json:"citation"`
+	Text         string     `json:"text"`
 }
 
 type violationJSON struct {
@@ -77,6 +97,7 @@ type evaluationJSON struct {
 	DaysRemaining    *int              `json:"days_remaining"`
 	OverstayDays     int               `json:"overstay_days"`
 	Window           *windowJSON       `json:"window"`
+	NextActions      []actionJSON      `json:"next_actions"`
 	Deadlines        []deadlineJSON    `json:"deadlines"`
 	PlannedViolation *violationJSON    `json:"planned_violation"`
 	Consequences     []consequenceJSON `json:"consequences"`
@@ -96,7 +117,7 @@ func datePtr(d date.Date) *date.Date {
 func stepsJSON(steps []Step) []stepJSON {
 	out := make([]stepJSON, len(steps))
 	for i, s := range steps {
-		out[i] = stepJSON{Rule: s.Rule, Citation: s.Citation, Text: s.Sentence()}
+		out[i] = stepJSON{Code: s.Kind.Code(), Rule: s.Rule, Citation: s.Citation, Text: s.Sentence()}
 		if s.Trip >= 0 {
 			out[i].Trip = ptr(s.Trip)
 		}
@@ -112,6 +133,7 @@ func (ev *Evaluation) MarshalJSON() ([]byte, error) {
 		State:           ev.State,
 		AuthorizedUntil: datePtr(ev.AuthorizedUntil),
 		OverstayDays:    ev.OverstayDays,
+		NextActions:     []actionJSON{},
 		Deadlines:       []deadlineJSON{},
 		Consequences:    []consequenceJSON{},
 		Explanation:     stepsJSON(ev.Explanation),
@@ -124,7 +146,13 @@ func (ev *Evaluation) MarshalJSON() ([]byte, error) {
 		out.Window = &windowJSON{w.Length, w.Limit, w.Used, w.Remaining, w.From, w.To}
 	}
 	for _, d := range ev.Deadlines {
-		out.Deadlines = append(out.Deadlines, deadlineJSON(d))
+		out.Deadlines = append(out.Deadlines, deadlineJSON{Kind: d.Kind, Date: d.Date, Condition: d.Condition, BarYears: d.BarYears,
+			BarYearsMin: d.BarYearsMin, OtherReading: datePtr(d.OtherReading), Rule: d.Rule, Citation: d.Citation})
+	}
+	for _, a := range ev.NextActions {
+		out.NextActions = append(out.NextActions, actionJSON{Kind: a.Kind, Date: datePtr(a.Date), Condition: a.Condition,
+			BarYears: a.BarYears, BarYearsMin: a.BarYearsMin, BarYearsNow: a.BarYearsNow, OtherReading: datePtr(a.OtherReading), LateRefusal: a.LateRefusal,
+			Unknown: a.Unknown, Rule: a.Rule, Citation: a.Citation, Text: a.Sentence()})
 	}
 	if v := ev.PlannedViolation; v.Date != 0 {
 		out.PlannedViolation = &violationJSON{Date: v.Date, Trip: v.Trip, Rule: v.Rule, Citation: v.Citation}
@@ -200,6 +228,12 @@ func (pl *Plan) MarshalJSON() ([]byte, error) {
 func (ev *Evaluation) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "On %s (rule pack %s): %s\n", ev.AsOf, ev.Rule, strings.ToUpper(string(ev.State)))
+	if len(ev.NextActions) > 0 {
+		b.WriteString("What to do:\n")
+		for i, a := range ev.NextActions {
+			fmt.Fprintf(&b, "  %d. %s\n", i+1, a.Sentence())
+		}
+	}
 	if ev.AuthorizedUntil != 0 {
 		fmt.Fprintf(&b, "  authorised until   %s", ev.AuthorizedUntil)
 		if ev.HasDaysRemaining {
@@ -214,7 +248,17 @@ func (ev *Evaluation) WriteText(w io.Writer) error {
 	if len(ev.Deadlines) > 0 {
 		b.WriteString("Deadlines:\n")
 		for _, d := range ev.Deadlines {
-			fmt.Fprintf(&b, "  %s  %s  [%s]\n", d.Date, strings.ReplaceAll(d.Kind, "_", " "), d.Rule)
+			fmt.Fprintf(&b, "  %s  %s", d.Date, strings.ReplaceAll(d.Kind, "_", " "))
+			if d.BarYears > 0 {
+				fmt.Fprintf(&b, " (%d-year bar)", d.BarYears)
+			}
+			if d.Condition != "" {
+				fmt.Fprintf(&b, " (%s)", strings.ReplaceAll(d.Condition, "_", " "))
+			}
+			if d.OtherReading != 0 {
+				fmt.Fprintf(&b, " (%s on the calendar-year reading)", d.OtherReading)
+			}
+			fmt.Fprintf(&b, "  [%s]\n", d.Rule)
 		}
 	}
 	if v := ev.PlannedViolation; v.Date != 0 {
@@ -247,7 +291,9 @@ func (c Consequence) describe() string {
 	case KindFine:
 		s := fmt.Sprintf("fine of %s %d a day, at most %d: %d to %d for %d days", c.Currency, c.PerDay, c.Cap, c.Min, c.Max, c.Days)
 		if c.Discretionary && c.Alternative != "" {
-			s += ", or a " + c.Alternative
+			// The alternative is what the law gives first (EEAL Art. 78(1):
+			// a warning; a fine only where serious).
+			s = "a " + c.Alternative + "; where serious, a " + s
 		}
 		return s
 	case KindDetention:

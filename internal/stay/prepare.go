@@ -55,8 +55,12 @@ type tripInfo struct {
 	entryNo int // 1 for the first entry on its grant
 	span    int // index into its area's spans
 	shared  bool
-	extLo   int // exts[extLo:extHi] were filed during this trip
-	extHi   int
+	// visaDays is the days present under the same grant before this trip,
+	// counting entry and exit days, each day once: what a visa's duration
+	// of stay has already used.
+	visaDays int
+	extLo    int // exts[extLo:extHi] were filed during this trip
+	extHi    int
 }
 
 type extInfo struct {
@@ -162,6 +166,20 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 			default:
 				return nil, fieldErr(path.f("stay_days"), "required by rule %s: the duration of stay stated on the visa, in %s", p.ID, s.Unit)
 			}
+		} else if v := p.Visa; v != nil {
+			switch {
+			case g.AdmitUntil != 0:
+				return nil, fieldErr(path.f("admit_until"), "not used by rule %s; a visa states its validity and its duration of stay", p.ID)
+			case g.StayDays < 0 || g.StayDays > maxDays:
+				return nil, fieldErr(path.f("stay_days"), "%d is outside 1–%d", g.StayDays, maxDays)
+			case g.ValidUntil == 0 && g.StayDays != 0:
+				return nil, fieldErr(path.f("valid_until"), "required with stay_days: a visa under rule %s states both its validity and its duration of stay (a visa-free stay has neither)", p.ID)
+			case g.ValidUntil != 0 && g.StayDays == 0:
+				return nil, fieldErr(path.f("stay_days"), "required for a visa under rule %s: the duration of stay printed on it, in days", p.ID)
+			case v.MaxStayDays > 0 && g.StayDays > v.MaxStayDays:
+				return nil, fieldErr(path.f("stay_days"), "%d exceeds the %d days rule %s allows", g.StayDays, v.MaxStayDays, p.ID)
+			}
+			gi.stayLen = g.StayDays
 		} else if g.StayDays != 0 || g.AdmitUntil != 0 {
 			return nil, fieldErr(path.f(""), "rule %s has no per-entry stay; leave out stay_days and admit_until", p.ID)
 		}
@@ -223,6 +241,7 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 		return cmp.Or(cmp.Compare(a.Entry, b.Entry), cmp.Compare(exitKey(a), exitKey(b)))
 	})
 	entriesSeen := make([]int, len(c.grants))
+	visaDays := make([]int, len(c.grants))
 	for i := range c.trips {
 		t := &c.trips[i]
 		if i > 0 {
@@ -240,6 +259,13 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 		}
 		entriesSeen[t.grant]++
 		t.entryNo = entriesSeen[t.grant]
+	}
+	for i := range c.trips {
+		t := &c.trips[i]
+		t.visaDays = visaDays[t.grant]
+		if t.Exit != 0 {
+			visaDays[t.grant] += t.Exit.Sub(t.Entry) + 1 - boolInt(t.shared)
+		}
 	}
 	for i := range c.trips {
 		t := &c.trips[i]

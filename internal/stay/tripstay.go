@@ -2,6 +2,7 @@ package stay
 
 import (
 	"slices"
+	"strconv"
 
 	"visaclock/internal/date"
 	"visaclock/internal/rules"
@@ -23,6 +24,12 @@ type tripStay struct {
 	base      date.Date
 	badExt    int // a grant that shortens the stay, found by Prepare
 	badUntil  date.Date
+	// receiptUntil is the last day of the protecting application's
+	// acceptance receipt; zero when there is none or it is not known.
+	receiptUntil date.Date
+	// lateRefusal is the day of a refusal that came after the authorised
+	// stay had run out; zero if none.
+	lateRefusal date.Date
 }
 
 // filingCloses returns the last day to file an extension of a stay that ends
@@ -78,6 +85,9 @@ func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
 	}
 	sp := p.Stay
 	if sp == nil {
+		if v := p.Visa; v != nil && g.g.ValidUntil != 0 && ts.allowed {
+			c.visaStay(i, v, ts, add)
+		}
 		return
 	}
 	ts.limited = true
@@ -92,7 +102,7 @@ func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
 		ts.until = t.Entry.AddDays(g.stayLen - entryCounts)
 		s = step(StepStayDays, &sp.Rule, t.index)
 	case rules.UnitMonths:
-		ts.until = t.Entry.AddMonths(g.stayLen, date.EndOfMonth(sp.EndOfMonth)).AddDays(-entryCounts)
+		ts.until = monthsEnd(sp, t.Entry, g.stayLen, date.EndOfMonth(sp.EndOfMonth))
 		s = step(StepStayMonths, &sp.Rule, t.index)
 	case rules.UnitAdmitUntil:
 		ts.until = g.g.AdmitUntil
@@ -162,6 +172,7 @@ func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
 				ts.badExt, ts.badUntil = j, ts.until
 				nu = ts.until
 			}
+			ts.lateRefusal = 0
 			ts.extended += nu.Sub(ts.until)
 			ts.until = nu
 			ts.untilRule = &x.Rule
@@ -174,6 +185,9 @@ func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
 				add(s)
 			}
 		case known && ext.Outcome == Refused:
+			if ext.Decided > ts.until {
+				ts.lateRefusal = ext.Decided
+			}
 			r := x.Refusal
 			if timely && x.Pending != nil && r != nil && r.LawfulThrough == rules.LawfulThroughDecision &&
 				!slices.Contains(r.Retroactive, ext.RefusalReason) && ext.Decided > ts.until {
@@ -196,10 +210,26 @@ func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
 				ts.pending = j
 			}
 			if timely && x.Pending != nil {
+				first := !ts.protected
 				ts.protected = true
 				s := step(StepExtPending, x.Pending, t.index)
 				s.D1 = ext.Filed
 				add(s)
+				if r := x.Receipt; r != nil && first {
+					end, year := receiptEnd(r, ext.Filed)
+					ts.receiptUntil = end
+					s := step(StepReceipt, &r.Rule, t.index)
+					s.D1, s.D2, s.N1 = ext.Filed, end, r.WorkingDays
+					if year != 0 {
+						s.Kind, s.S = StepReceiptUnknown, strconv.Itoa(year)
+					}
+					add(s)
+					if end != 0 && end < asOf {
+						s := step(StepReceiptExpired, &r.Rule, t.index)
+						s.D2 = end
+						add(s)
+					}
+				}
 			} else {
 				s := step(StepExtPendingUnprotected, &x.Rule, t.index)
 				s.D1 = ext.Filed
@@ -207,6 +237,42 @@ func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
 			}
 		}
 	}
+}
+
+// monthsEnd is the last day of a stay of n months from entry under sp,
+// resolving a missing day with eom, or with the corresponding-date rule
+// when sp says so.
+func monthsEnd(sp *rules.Stay, entry date.Date, n int, eom date.EndOfMonth) date.Date {
+	counts := boolInt(sp.EntryDayCounts)
+	if sp.CorrespondingDate {
+		end := entry.AddMonths(n, date.Clamp)
+		_, _, ed := end.YMD()
+		_, _, td := entry.YMD()
+		if ed != td {
+			// No corresponding date in the last month: the period ends on
+			// that month's last day, not the day before it.
+			return end
+		}
+		return end.AddDays(-counts)
+	}
+	return entry.AddMonths(n, eom).AddDays(-counts)
+}
+
+// visaStay bounds trip i by its visa: the validity, and the days of the
+// duration of stay that earlier entries on the visa left.
+func (c *Case) visaStay(i int, v *rules.Visa, ts *tripStay, add func(Step)) {
+	t := &c.trips[i]
+	g := &c.grants[t.grant]
+	ts.limited = true
+	ts.until, ts.untilRule = g.g.ValidUntil, &v.Rule
+	left := g.stayLen - t.visaDays
+	if end := t.Entry.AddDays(left - 1); end < ts.until {
+		ts.until = end
+	}
+	ts.base = ts.until
+	s := step(StepVisaStay, &v.Rule, t.index)
+	s.D1, s.D2, s.N1, s.N2, s.S = g.g.ValidUntil, ts.until, g.stayLen, max(left, 0), g.g.ID
+	add(s)
 }
 
 // extensionCap returns the most days the extensions of trip i may add in
@@ -224,7 +290,13 @@ func (c *Case) extensionCap(i int, ts *tripStay) int {
 	case cp.Days > 0:
 		return cp.Days
 	default:
-		end := t.Entry.AddMonths(cp.TotalStay.Months, date.EndOfMonth(x.EndOfMonth)).AddDays(cp.TotalStay.Days)
+		sp := c.grants[t.grant].pack.Stay
+		end := t.Entry.AddMonths(cp.TotalStay.Months, date.EndOfMonth(x.EndOfMonth))
+		if sp.CorrespondingDate {
+			// The whole stay is a period of months like the first one.
+			end = monthsEnd(sp, t.Entry, cp.TotalStay.Months, date.EndOfMonth(x.EndOfMonth))
+		}
+		end = end.AddDays(cp.TotalStay.Days)
 		return max(0, end.Sub(ts.base))
 	}
 }

@@ -182,6 +182,10 @@ func genHistory(t *rapid.T) (*stay.History, date.Date) {
 	if rapid.Bool().Draw(t, "validity") {
 		g.ValidFrom = start.AddDays(-rapid.IntRange(0, 30).Draw(t, "vf"))
 		g.ValidUntil = g.ValidFrom.AddDays(rapid.IntRange(30, 400).Draw(t, "vu"))
+		if !family {
+			// A Schengen visa states its duration of stay.
+			g.StayDays = rapid.IntRange(1, 90).Draw(t, "visa days")
+		}
 	}
 	h := &stay.History{Grants: []stay.Grant{g}}
 	at := start

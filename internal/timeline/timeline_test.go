@@ -156,7 +156,7 @@ func TestGoldenContent(t *testing.T) {
 			"<title>Extension granted: 2026-04-25 → 2026-07-30</title>",
 			"<title>Extension granted: 2026-07-27 → 2026-09-30</title>",
 			"<title>Lawful → 2026-09-30</title>",
-			"<title>Filing window: 2026-07-27 – 2026-09-30 (66 days)</title>",
+			"<title>Filing window: 2026-07-27 – 2026-09-23 (59 days)</title>",
 			"<title>Today: 2026-08-15</title>",
 		}},
 		{"refused-overstay", []string{

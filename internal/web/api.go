@@ -252,7 +252,11 @@ func (s *Server) writeCase(w http.ResponseWriter, r *http.Request, status int, c
 	}
 	// A case stays readable when it cannot be evaluated any more, as when a
 	// rule pack it uses is no longer loaded; the reason says why.
-	if sc, err := stay.Prepare(&c.History, s.Packs.Lookup); err != nil {
+	h, err := s.Service.EngineHistory(r.Context(), c) // with the sealed birth date, unaudited: not shown
+	if err != nil {
+		return err
+	}
+	if sc, err := stay.Prepare(&h, s.Packs.Lookup); err != nil {
 		out.EvaluationError = "history." + err.Error()
 	} else {
 		out.Evaluation = sc.Evaluate(s.Service.Today())
@@ -653,10 +657,12 @@ func (s *Server) revokeCalendarToken(w http.ResponseWriter, r *http.Request) err
 }
 
 var deadlineTitles = map[string]string{
-	stay.FilingOpens:     "extension filing opens",
-	stay.FilingCloses:    "extension filing closes",
-	stay.MustLeaveBy:     "must leave by",
-	stay.LeaveToAvoidBar: "leave to avoid a re-entry bar",
+	stay.FilingOpens:                        "extension filing opens",
+	stay.FilingCloses:                       "extension filing closes",
+	stay.MustLeaveBy:                        "must leave by",
+	stay.LeaveToAvoidBar:                    "leave to avoid a re-entry bar",
+	stay.ReceiptExpires:                     "acceptance receipt runs out",
+	stay.MustLeaveBy + "." + stay.IfRefused: "if the application is refused, leave by",
 }
 
 // calendar serves the deadlines of the cases the token's account may see

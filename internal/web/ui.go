@@ -124,9 +124,9 @@ type langOption struct {
 	Selected bool
 }
 
-var langNames = map[i18n.Lang]string{i18n.English: "English", i18n.Chinese: "中文（简体）", i18n.Korean: "한국어"}
+var langNames = map[i18n.Lang]string{i18n.English: "English", i18n.Chinese: "中文（简体）", i18n.Korean: "한국어", i18n.KoreanKP: "조선말"}
 
-var htmlLang = map[i18n.Lang]string{i18n.English: "en", i18n.Chinese: "zh-Hans", i18n.Korean: "ko"}
+var htmlLang = map[i18n.Lang]string{i18n.English: "en", i18n.Chinese: "zh-Hans", i18n.Korean: "ko", i18n.KoreanKP: "ko-KP"}
 
 // lang is the request's language: the switcher's cookie, else the
 // browser's Accept-Language.
@@ -184,7 +184,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	l := lang(r)
 	v := view{P: s.catalog.Printer(l), Lang: l, HTMLLang: htmlLang[l], Path: pageFor(r), Title: title, Today: s.Service.Today(), Page: page}
-	for _, x := range i18n.Langs {
+	for _, x := range i18n.Choices {
 		v.Langs = append(v.Langs, langOption{x, langNames[x], x == l})
 	}
 	if p, ok := r.Context().Value(principalKey{}).(caseload.Principal); ok {

@@ -326,8 +326,8 @@ type caseView struct {
 	EvalError   string
 	Status      string
 	StatusClass string
-	Violation   *stepLine // a planned stay that would break a rule
-	Next        string
+	Violation   *stepLine  // a planned stay that would break a rule
+	Actions     []stepLine // what to do next, most urgent first
 	Timeline    template.HTML
 	Steps       []stepLine
 	Conseq      []string
@@ -422,7 +422,10 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	if v.Identity, err = s.Service.Masked(r.Context(), c); err != nil {
 		return err
 	}
-	h := c.History
+	h, err := s.Service.EngineHistory(r.Context(), c) // with the sealed birth date, unaudited: not shown
+	if err != nil {
+		return err
+	}
 	h.AsOf = today
 	for _, g := range h.Grants {
 		v.GrantIDs = append(v.GrantIDs, g.ID)
@@ -473,11 +476,10 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	ev := sc.Evaluate(today)
 	v.Eval = ev
 	v.Status, v.StatusClass = statusSentence(p, ev), string(ev.State)
-	for _, d := range ev.Deadlines {
-		if d.Date >= today {
-			v.Next = actionText(p, d.Kind, d.Date)
-			break
-		}
+	for _, a := range ev.NextActions {
+		l := s.stepLine(p, stay.Step{Rule: a.Rule, Citation: a.Citation}, ev.Rule)
+		l.Text = actionSentence(p, a)
+		v.Actions = append(v.Actions, l)
 	}
 	if pv := ev.PlannedViolation; pv.Date != 0 {
 		l := s.stepLine(p, stay.Step{Rule: pv.Rule, Citation: pv.Citation}, ev.Rule)

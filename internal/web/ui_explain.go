@@ -11,47 +11,53 @@ import (
 	"visaclock/internal/stay"
 )
 
-// stepKeys names the catalogue message of each explanation step. The
-// engine keeps steps as numbers and dates; the UI words them in the
+// stepKey names the catalogue message of a step: the engine keeps steps as
+// numbers and dates, and gives each kind a code; the UI words them in the
 // reader's language, as Step.Sentence does in English for the CLI.
-var stepKeys = map[stay.StepKind]string{
-	stay.StepEntry:                 "step.entry",
-	stay.StepEntryBeforeValidity:   "step.entry_before_validity",
-	stay.StepEntryAfterValidity:    "step.entry_after_validity",
-	stay.StepEntriesExhausted:      "step.entries_exhausted",
-	stay.StepStayDays:              "step.stay_days",
-	stay.StepStayMonths:            "step.stay_months",
-	stay.StepAdmitUntil:            "step.admit_until",
-	stay.StepValidityCut:           "step.validity_cut",
-	stay.StepExtTimely:             "step.ext_timely",
-	stay.StepExtLate:               "step.ext_late",
-	stay.StepExtTooMany:            "step.ext_too_many",
-	stay.StepExtLength:             "step.ext_length",
-	stay.StepExtCapReached:         "step.ext_cap_reached",
-	stay.StepExtGranted:            "step.ext_granted",
-	stay.StepExtOverCap:            "step.ext_over_cap",
-	stay.StepExtRefused:            "step.ext_refused",
-	stay.StepExtPending:            "step.ext_pending",
-	stay.StepExtPendingUnprotected: "step.ext_pending_unprotected",
-	stay.StepWindow:                "step.window",
-	stay.StepWindowBreach:          "step.window_breach",
-	stay.StepYearCap:               "step.year_cap",
-	stay.StepUnlawful:              "step.unlawful",
-	stay.StepUnderAgeUnknown:       "step.under_age_unknown",
-	stay.StepLawful:                "step.lawful",
-	stay.StepPendingState:          "step.pending_state",
-	stay.StepOverstayState:         "step.overstay_state",
-	stay.StepAbsent:                "step.absent",
-	stay.StepReportSource:          "step.report_source",
-	stay.StepEarliest:              "step.earliest",
-	stay.StepNoLaterEntry:          "step.no_later_entry",
+func stepKey(k stay.StepKind) (string, bool) {
+	c := k.Code()
+	return "step." + c, c != ""
+}
+
+// actionKey picks the catalogue message of a next action, by its kind and
+// the fields that change its wording.
+func actionKey(a stay.NextAction) string {
+	k := "next." + a.Kind
+	switch {
+	case a.Kind == stay.ActAwaitDecision && a.Unknown:
+		k += ".unknown"
+	case a.Kind == stay.ActAwaitDecision && a.Date == 0:
+		k += ".nodate"
+	case a.Condition == stay.IfRefused:
+		k += ".if_refused"
+	case a.LateRefusal:
+		k += ".late_refusal"
+	case a.Kind == stay.ActLeaveAvoidBar && a.BarYearsMin < a.BarYears:
+		k += ".range"
+	}
+	return k
+}
+
+// actionSentence words a next action in the reader's language, as
+// NextAction.Sentence does in English for the CLI.
+func actionSentence(p *i18n.Printer, a stay.NextAction) string {
+	t := p.T(actionKey(a), "date", p.Date(a.Date), "years", a.BarYears, "min", a.BarYearsMin)
+	if a.Kind == stay.ActLeaveAvoidBar {
+		if a.BarYearsNow > 0 {
+			t = p.T("next.bar_now", "years", a.BarYearsNow) + " " + t
+		}
+		if a.OtherReading != 0 {
+			t += " " + p.T("next.other_reading", "date", p.Date(a.OtherReading))
+		}
+	}
+	return t
 }
 
 var lengthText = regexp.MustCompile(`^(\d+) (day|month)s?$`)
 
 // stepText words one explanation step.
 func stepText(p *i18n.Printer, st stay.Step) string {
-	key, ok := stepKeys[st.Kind]
+	key, ok := stepKey(st.Kind)
 	if !ok {
 		return st.Sentence()
 	}
@@ -60,6 +66,14 @@ func stepText(p *i18n.Printer, st stay.Step) string {
 	case stay.StepEntry:
 		if st.N2 == int(rules.Multiple) {
 			key += ".multiple"
+		}
+	case stay.StepVisaStay:
+		if st.N2 < st.N1 {
+			key += ".left"
+		}
+	case stay.StepBarMinor:
+		if st.D1 == 0 {
+			key += ".unknown"
 		}
 	case stay.StepStayDays, stay.StepStayMonths:
 		if st.N2 == 1 {

@@ -2,8 +2,10 @@ package web
 
 import (
 	"net/http"
+	"reflect"
 
 	"visaclock/internal/caseload"
+	"visaclock/internal/i18n"
 	"visaclock/internal/packs"
 	"visaclock/internal/rules"
 )
@@ -16,10 +18,91 @@ type regimeItem struct {
 
 type regimeView struct {
 	regimeItem
-	Rules         []regimeRule
+	Rules         []regimeRow
 	Params        [][2]string // name, value, in the page's language
+	Notes         []regimeNote
 	Disagreements []rules.Disagreement
 	Examples      []packs.Test
+}
+
+// regimeRow is a rule as the regime page lists it. Original is the cited
+// provision in the language it was enacted in, set only when the page is
+// in that language (today: Chinese, for the PRC packs); the page then shows
+// it with the English citation beside it.
+type regimeRow struct {
+	regimeRule
+	Original string
+}
+
+// regimeNote is a consequence a pack states but does not compute, with its
+// Original set as for a regimeRow.
+type regimeNote struct {
+	Text, Citation, Original string
+}
+
+// originalLang is the language a pack's original texts are in: the PRC
+// packs quote the Chinese statutes.
+const originalLang = i18n.Chinese
+
+var ruleType = reflect.TypeFor[rules.Rule]()
+
+// ruleOriginals collects the Original of every rules.Rule in v, keyed by
+// rule id and citation, so that the rows packRules lists (which carry no
+// original) find theirs, whatever primitives a pack has.
+func ruleOriginals(v reflect.Value, out map[[2]string]string) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			ruleOriginals(v.Elem(), out)
+		}
+	case reflect.Struct:
+		if v.Type() == ruleType {
+			if o := v.FieldByName("Original").String(); o != "" {
+				out[[2]string{v.FieldByName("ID").String(), v.FieldByName("Citation").String()}] = o
+			}
+			return
+		}
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				ruleOriginals(v.Field(i), out)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			ruleOriginals(v.Index(i), out)
+		}
+	}
+}
+
+// regimeRows lists a pack's rules, with their originals on a page in the
+// originals' language.
+func regimeRows(f *packs.File, lang i18n.Lang) []regimeRow {
+	originals := map[[2]string]string{}
+	if lang == originalLang {
+		ruleOriginals(reflect.ValueOf(&f.Pack), originals)
+	}
+	var rows []regimeRow
+	for _, r := range packRules(f) {
+		rows = append(rows, regimeRow{regimeRule: r, Original: originals[[2]string{r.ID, r.Citation}]})
+	}
+	return rows
+}
+
+// regimeNotes lists the consequences a pack states, with their originals
+// on a page in the originals' language.
+func regimeNotes(f *packs.File, lang i18n.Lang) []regimeNote {
+	if f.Overstay == nil {
+		return nil
+	}
+	var notes []regimeNote
+	for _, n := range f.Overstay.Notes {
+		rn := regimeNote{Text: n.Text, Citation: n.Citation}
+		if lang == originalLang {
+			rn.Original = n.Original
+		}
+		notes = append(notes, rn)
+	}
+	return notes
 }
 
 // regimes serves GET /regimes: every loaded rule pack.
@@ -44,7 +127,7 @@ func (s *Server) regime(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := regimeView{regimeItem: regimeItem{ID: f.ID, Title: f.Title, Jurisdiction: f.Jurisdiction, Version: f.Version,
 		Source: p.T("regime.source." + f.Source), From: p.Date(f.Effective.From), Until: p.Date(f.Effective.Until), Summary: f.Summary},
-		Rules: packRules(f), Disagreements: f.Disagreements, Examples: f.Tests}
+		Rules: regimeRows(f, p.Lang), Notes: regimeNotes(f, p.Lang), Disagreements: f.Disagreements, Examples: f.Tests}
 	if st := f.Stay; st != nil {
 		switch st.Unit {
 		case rules.UnitDays:

@@ -160,7 +160,7 @@ func TestPagesFlow(t *testing.T) {
 		}
 		// 60 days counted from the day after entry: lawful until 30 Apr.
 		c := b.get(casePath).want(t, http.StatusOK)
-		c.contains(t, "Lawful until 30 Apr 2026, 51 days left", "File an extension by 23 Apr 2026", "<svg", "R••• C•••").complete(t)
+		c.contains(t, "Lawful until 30 Apr 2026, 51 days left", "File an extension application by 23 Apr 2026", "Leave by 30 Apr 2026, unless an extension is granted", "<svg", "R••• C•••").complete(t)
 		if strings.Contains(c.Body, "PX7734521") || strings.Contains(c.Body, "Ri Chol-su") {
 			t.Error("the case page shows the identity unmasked")
 		}
@@ -273,10 +273,14 @@ func TestKeysUsedExist(t *testing.T) {
 	for _, o := range []stay.Outcome{stay.Pending, stay.Granted, stay.Refused} {
 		used["outcome."+string(o)] = true
 	}
-	for _, k := range []string{stay.FilingOpens, stay.FilingCloses, stay.MustLeaveBy, stay.LeaveToAvoidBar} {
+	for _, k := range []string{stay.FilingOpens, stay.FilingCloses, stay.MustLeaveBy, stay.LeaveToAvoidBar, stay.ReceiptExpires} {
 		used["action."+k] = true
 	}
-	for kind, k := range stepKeys {
+	for _, kind := range stay.StepKinds() {
+		k, ok := stepKey(kind)
+		if !ok {
+			t.Errorf("step kind %d has no code", kind)
+		}
 		if kind != stay.StepExtLength { // always used with .short or .long
 			used[k] = true
 		}

@@ -1,0 +1,63 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestPendingIsNeverToldToLeaveAsIfCertain: a person whose timely
+// extension is pending is told to await the decision, and to leave by the
+// old date only if it is refused, by the API, the status card and the
+// dashboard, in every language. Source: Regulations 2013 Art. 13(1), (3)
+// and Art. 36(2) (the receipt of Monday 2018-04-09 is valid 7 working days,
+// to 2018-04-18); EEAL Art. 29(2) (refused: leave by the original 2018-04-17).
+func TestPendingIsNeverToldToLeaveAsIfCertain(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open opener) {
+		e := newEnv(t, open, nil)
+		e.Clock.Set("2018-04-12")
+		hist := map[string]any{
+			"grants":     []any{map[string]any{"id": "q2", "rule": "cn-family-visit", "stay_days": 30}},
+			"trips":      []any{map[string]any{"entry": "2018-03-18"}},
+			"extensions": []any{map[string]any{"filed": "2018-04-09", "requested_days": 30, "outcome": "pending"}},
+		}
+		id := e.create(t, "P-1", "", hist)
+		c := e.do("GET", "/v1/cases/"+id, nil).want(t, http.StatusOK).object(t)
+		ev, _ := c["evaluation"].(map[string]any)
+		acts, _ := ev["next_actions"].([]any)
+		if len(acts) != 2 {
+			t.Fatalf("next_actions %v, want await_decision then leave_by if_refused", acts)
+		}
+		first, _ := acts[0].(map[string]any)
+		second, _ := acts[1].(map[string]any)
+		if first["kind"] != "await_decision" || first["date"] != "2018-04-18" || second["kind"] != "leave_by" || second["condition"] != "if_refused" {
+			t.Errorf("next_actions %v", acts)
+		}
+
+		b := newBrowser(t, e)
+		b.login("admin", testPassword)
+		b.get("/cases/"+id).want(t, http.StatusOK).
+			contains(t, "Await the decision. Your stay rests on the acceptance receipt, valid until 18 Apr 2018",
+				"If the application is refused, leave by 17 Apr 2018").complete(t)
+		dash := b.get("/?within=30").want(t, http.StatusOK)
+		dash.contains(t, "If refused: leave by 17 Apr 2018").complete(t)
+		if strings.Contains(dash.Body, ">Leave by 17 Apr 2018") {
+			t.Error("the dashboard tells a person with a pending application to leave as if it were certain")
+		}
+		for _, tc := range []struct{ lang, want string }{
+			{"zh", "如决定不予延长停留期限，应当按期于2018年4月17日前离境"},
+			{"ko", "신청이 불허되면 2018년 4월 17일까지 출국하십시오"},
+		} {
+			b.post("/lang", "lang", tc.lang, "next", "/").want(t, http.StatusSeeOther)
+			b.get("/cases/"+id).want(t, http.StatusOK).contains(t, tc.want).complete(t)
+		}
+
+		// A week later the receipt has run out with no decision.
+		e.Clock.Set("2018-04-19")
+		b.post("/lang", "lang", "en", "next", "/").want(t, http.StatusSeeOther)
+		b.login("admin", testPassword)
+		b.get("/cases/"+id).want(t, http.StatusOK).
+			contains(t, "Go back to the exit-entry office at once: the acceptance receipt ran out on 18 Apr 2018",
+				"If the application is refused, leave at once").complete(t)
+	})
+}
