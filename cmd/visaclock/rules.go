@@ -87,40 +87,20 @@ func showPack(w io.Writer, f *packs.File) error {
 	}
 	fmt.Fprintf(&b, "\n%s\n", strings.TrimSpace(f.Summary))
 	rule := func(name, id, cite string) { fmt.Fprintf(&b, "\n%s [%s]\n  %s\n", name, id, cite) }
-	if s := f.Stay; s != nil {
-		rule("Stay per entry", s.ID, s.Citation)
-	}
-	if e := f.Entries; e != nil {
-		rule("Entries", e.ID, e.Citation)
-	}
-	if wd := f.Window; wd != nil {
-		rule(fmt.Sprintf("Rolling window: %d days in any %d", wd.Limit, wd.Length), wd.ID, wd.Citation)
-	}
-	if y := f.YearCap; y != nil {
-		rule(fmt.Sprintf("Calendar-year cap: %d days", y.Limit), y.ID, y.Citation)
-	}
-	if x := f.Extension; x != nil {
-		rule("Extension", x.ID, x.Citation)
-		if x.Cap != nil {
-			rule("Extension cap", x.Cap.ID, x.Cap.Citation)
+	for _, r := range f.Rules() {
+		name := ruleNames[r.Kind]
+		switch r.Kind {
+		case "window":
+			name = fmt.Sprintf("Rolling window: %d days in any %d", r.Limit, r.Length)
+		case "year_cap":
+			name = fmt.Sprintf("Calendar-year cap: %d days", r.Limit)
 		}
-		if x.Pending != nil {
-			rule("Lawful while pending", x.Pending.ID, x.Pending.Citation)
-		}
-		if x.Refusal != nil {
-			rule("After refusal", x.Refusal.ID, x.Refusal.Citation)
-		}
+		rule(name, r.Rule.ID, r.Rule.Citation)
 	}
-	if o := f.Overstay; o != nil {
-		rule("Overstay", o.ID, o.Citation)
-		if o.Fine != nil {
-			rule("Fine", o.Fine.ID, o.Fine.Citation)
-		}
-		if o.Detention != nil {
-			rule("Detention", o.Detention.ID, o.Detention.Citation)
-		}
-		for _, bar := range o.Bars {
-			rule("Re-entry bar", bar.ID, bar.Citation)
+	if len(f.Unverified) > 0 {
+		b.WriteString("\nNo source was found for:\n")
+		for _, u := range f.Unverified {
+			fmt.Fprintf(&b, "  - %s\n", u)
 		}
 	}
 	if len(f.Disagreements) > 0 {
@@ -135,6 +115,25 @@ func showPack(w io.Writer, f *packs.File) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// ruleNames are the CLI's English names of a pack's primitives
+// (rules.PackRule.Kind).
+var ruleNames = map[string]string{
+	"stay":               "Stay per entry",
+	"visa":               "Visa validity and duration of stay",
+	"eligibility":        "Who may use this right",
+	"entries":            "Entries",
+	"extension":          "Extension",
+	"extension_cap":      "Extension cap",
+	"extension_rollover": "Filing deadline on a non-business day",
+	"extension_pending":  "Lawful while pending",
+	"extension_receipt":  "Acceptance receipt",
+	"extension_refusal":  "After refusal",
+	"overstay":           "Overstay",
+	"fine":               "Fine",
+	"detention":          "Detention",
+	"bar":                "Re-entry bar",
 }
 
 func orOpen(s string) string {

@@ -32,14 +32,18 @@ type Pack struct {
 	Effective     Period         `json:"effective"`
 	Summary       string         `json:"summary"`
 	Disagreements []Disagreement `json:"disagreements"`
+	// Unverified lists what the pack encodes without a source found for
+	// it; every answer under the pack repeats them as cautions.
+	Unverified []string `json:"unverified"`
 
-	Stay      *Stay      `json:"stay"`
-	Visa      *Visa      `json:"visa"`
-	Entries   *Entries   `json:"entries"`
-	Window    *Window    `json:"window"`
-	YearCap   *YearCap   `json:"year_cap"`
-	Extension *Extension `json:"extension"`
-	Overstay  *Overstay  `json:"overstay"`
+	Stay        *Stay        `json:"stay"`
+	Visa        *Visa        `json:"visa"`
+	Eligibility *Eligibility `json:"eligibility"`
+	Entries     *Entries     `json:"entries"`
+	Window      *Window      `json:"window"`
+	YearCap     *YearCap     `json:"year_cap"`
+	Extension   *Extension   `json:"extension"`
+	Overstay    *Overstay    `json:"overstay"`
 }
 
 // Period is a span of dates; a zero bound is open.
@@ -119,6 +123,34 @@ type Visa struct {
 	// MaxStayDays bounds the duration a visa may state (90 for a uniform
 	// Schengen visa); zero means no bound.
 	MaxStayDays int `json:"max_stay_days"`
+}
+
+// Eligibility limits a visa-free right to nationals of the countries it
+// lists, each from the date a notice opened it (and until one closed it).
+// A grant that states its nationality is checked against the list on the
+// day of entry; one that does not is answered with the list's condition.
+type Eligibility struct {
+	Rule
+	Nationalities []Eligible `json:"nationalities"`
+}
+
+// Eligible is one country's place on an eligibility list.
+type Eligible struct {
+	// Code is the ISO 3166-1 alpha-3 code, as passports print it.
+	Code     string    `json:"code"`
+	From     date.Date `json:"from"`
+	Until    date.Date `json:"until"`
+	Citation string    `json:"citation"`
+}
+
+// Eligible reports whether a national of code may enter on d.
+func (e *Eligibility) Eligible(code string, d date.Date) bool {
+	for _, n := range e.Nationalities {
+		if n.Code == code && (Period{n.From, n.Until}).Contains(d) {
+			return true
+		}
+	}
+	return false
 }
 
 // Entries is the default number of entries a grant allows.
@@ -384,6 +416,75 @@ type Note struct {
 	Original string `json:"original,omitempty"`
 }
 
+// PackRule is one rule of a pack, named by the primitive that carries it.
+type PackRule struct {
+	// Kind names the primitive: stay, visa, eligibility, entries, window,
+	// year_cap, extension, extension_cap, extension_pending,
+	// extension_receipt, extension_refusal, extension_rollover, overstay,
+	// fine, detention, bar. Catalogue keys are "rule." + Kind.
+	Kind string
+	Rule Rule
+	// Limit is the window's or the cap's number of days, where there is one.
+	Limit, Length int
+}
+
+// Rules lists every rule of p in the order a reader meets them. It is the
+// one place that knows a pack's primitives: the CLI's rules show, the
+// regimes page and the explanation links all render from it.
+func (p *Pack) Rules() []PackRule {
+	var out []PackRule
+	add := func(kind string, r Rule) { out = append(out, PackRule{Kind: kind, Rule: r}) }
+	if p.Stay != nil {
+		add("stay", p.Stay.Rule)
+	}
+	if p.Visa != nil {
+		add("visa", p.Visa.Rule)
+	}
+	if p.Eligibility != nil {
+		add("eligibility", p.Eligibility.Rule)
+	}
+	if p.Entries != nil {
+		add("entries", p.Entries.Rule)
+	}
+	if w := p.Window; w != nil {
+		out = append(out, PackRule{Kind: "window", Rule: w.Rule, Limit: w.Limit, Length: w.Length})
+	}
+	if y := p.YearCap; y != nil {
+		out = append(out, PackRule{Kind: "year_cap", Rule: y.Rule, Limit: y.Limit})
+	}
+	if x := p.Extension; x != nil {
+		add("extension", x.Rule)
+		if x.Cap != nil {
+			add("extension_cap", x.Cap.Rule)
+		}
+		if x.Rollover != nil {
+			add("extension_rollover", x.Rollover.Rule)
+		}
+		if x.Pending != nil {
+			add("extension_pending", *x.Pending)
+		}
+		if x.Receipt != nil {
+			add("extension_receipt", x.Receipt.Rule)
+		}
+		if x.Refusal != nil {
+			add("extension_refusal", x.Refusal.Rule)
+		}
+	}
+	if o := p.Overstay; o != nil {
+		add("overstay", o.Rule)
+		if o.Fine != nil {
+			add("fine", o.Fine.Rule)
+		}
+		if o.Detention != nil {
+			add("detention", o.Detention.Rule)
+		}
+		for _, b := range o.Bars {
+			add("bar", b.Rule)
+		}
+	}
+	return out
+}
+
 // Validate checks that p is complete and consistent. Errors name the field
 // path within the pack.
 func (p *Pack) Validate() error {
@@ -439,6 +540,28 @@ func (p *Pack) Validate() error {
 		}
 		if s.CorrespondingDate && (s.Unit != UnitMonths || !s.EntryDayCounts) {
 			errs.add("stay.corresponding_date", "only for a stay in months that counts the day of entry")
+		}
+	}
+	for i, u := range p.Unverified {
+		req(fmt.Sprintf("unverified[%d]", i), u)
+	}
+	if e := p.Eligibility; e != nil {
+		rule("eligibility", e.Rule)
+		if len(e.Nationalities) == 0 {
+			errs.add("eligibility.nationalities", "required: a list of {code, from, citation}")
+		}
+		for i, n := range e.Nationalities {
+			path := fmt.Sprintf("eligibility.nationalities[%d]", i)
+			if !IsCountryCode(n.Code) {
+				errs.add(path+".code", fmt.Sprintf("%q is not accepted; accepted: an ISO 3166-1 alpha-3 code such as FRA", n.Code))
+			}
+			if n.From == 0 {
+				errs.add(path+".from", "required: the day the notice opened entry")
+			}
+			if n.Until != 0 && n.Until < n.From {
+				errs.add(path+".until", "before from")
+			}
+			req(path+".citation", n.Citation)
 		}
 	}
 	if v := p.Visa; v != nil {
@@ -580,6 +703,20 @@ func (p *Pack) Validate() error {
 		}
 	}
 	return errs.err()
+}
+
+// IsCountryCode reports whether s has the form of an ISO 3166-1 alpha-3
+// code: three capital letters.
+func IsCountryCode(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for i := 0; i < 3; i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 func dated(errs *fieldErrors, path string, vs []Dated) {

@@ -42,7 +42,11 @@ type Evaluation struct {
 	PlannedViolation Violation // meaningful only when PlannedViolation.Date != 0
 	Consequences     []Consequence
 	Explanation      []Step
-	Notes            []string
+	// Notes are cautions about the pack itself: where a report pack
+	// departs from the statute, and what a pack encodes without a source.
+	Notes []string
+	// FromReport is set when the pack encodes a report, not law.
+	FromReport bool
 }
 
 // WindowStatus is the rolling window ending on the evaluation date.
@@ -239,12 +243,19 @@ func (c *Case) EvaluateInto(ev *Evaluation, asOf date.Date) {
 	p := c.grants[gi].pack
 	ev.Rule = p.ID
 	if p.Source == "report" {
+		ev.FromReport = true
 		s := step(StepReportSource, nil, -1)
 		s.S = p.ID
 		ev.Explanation = append(ev.Explanation, s)
 		for _, d := range p.Disagreements {
 			ev.Notes = append(ev.Notes, d.Topic)
 		}
+	}
+	if len(p.Unverified) > 0 {
+		s := step(StepUnverified, nil, -1)
+		s.S = p.ID
+		ev.Explanation = append(ev.Explanation, s)
+		ev.Notes = append(ev.Notes, p.Unverified...)
 	}
 	if w := p.Window; w != nil {
 		ar := &c.areas[c.grants[gi].area]

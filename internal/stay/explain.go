@@ -47,6 +47,9 @@ const (
 	StepReceiptExpired
 	StepReceiptUnknown
 	StepBarMinor
+	StepNotEligible
+	StepEligibilityUnchecked
+	StepUnverified
 	stepKinds // the number of kinds plus one; keep last
 )
 
@@ -88,6 +91,9 @@ var stepCodes = [stepKinds]string{
 	StepReceiptExpired:        "receipt_expired",
 	StepReceiptUnknown:        "receipt_unknown",
 	StepBarMinor:              "bar_minor",
+	StepNotEligible:           "not_eligible",
+	StepEligibilityUnchecked:  "eligibility_unchecked",
+	StepUnverified:            "unverified",
 }
 
 // Code is the kind's stable name, such as "ext_pending".
@@ -218,6 +224,12 @@ func (s Step) Sentence() string {
 			return fmt.Sprintf("This re-entry ban applies only to a person aged %d or over at the time of the breach; person.born is not given, so it is shown.", s.N1)
 		}
 		return fmt.Sprintf("This re-entry ban applies only to a person aged %d or over at the time of the breach; the person was under %d on %s, so it does not apply.", s.N1, s.N1, s.D1)
+	case StepNotEligible:
+		return fmt.Sprintf("Nationals of %s were not on the list for this right on %s, so the whole stay is unauthorised.", s.S, s.D1)
+	case StepEligibilityUnchecked:
+		return fmt.Sprintf("This right is only for nationals of the listed countries on the day of entry (%s); no nationality is given, so the answer assumes the person was eligible.", s.D1)
+	case StepUnverified:
+		return fmt.Sprintf("Rule pack %s encodes parts for which no source was found; see its cautions.", s.S)
 	case StepReportSource:
 		return fmt.Sprintf("Rule pack %s encodes a report of practice, not the law; see its disagreements with the statute.", s.S)
 	}

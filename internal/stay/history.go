@@ -45,6 +45,10 @@ type Grant struct {
 	StayDays int `json:"stay_days,omitzero"`
 	// AdmitUntil is a date-certain admission, like a US I-94.
 	AdmitUntil date.Date `json:"admit_until,omitzero"`
+	// Nationality is the ISO 3166-1 alpha-3 code of the passport the grant
+	// was used with, for rights that depend on it (a visa-free list). It is
+	// optional: without it the answer states the condition instead.
+	Nationality string `json:"nationality,omitempty"`
 }
 
 // Trip is one stay. A zero Exit means the person is still there; trips that

@@ -22,6 +22,13 @@ package stay
 //     number of entries), if it is past the stay limit (after extensions
 //     known at asOf) and no timely application is pending, or if it breaks
 //     the pack's rolling window or calendar-year cap.
+//   - A visa (a grant with ValidUntil under a pack with Visa and no Stay)
+//     adds: a day after ValidUntil is unlawful, and so is a day on which the
+//     days present under that grant so far, counted as a set of calendar
+//     days over all its trips with both the entry and the exit day, exceed
+//     its StayDays. A day shared by an exit under one grant and an entry
+//     under another is a day of each grant (it was a day of stay under the
+//     grant left that day), though the area counts it once.
 
 import (
 	"slices"
@@ -39,6 +46,10 @@ type naiveResult struct {
 	OverstayDays     int
 	WindowUsed       int       // -1 when the subject pack has no Window
 	PlannedViolation date.Date // 0 when none
+	// PendingFiled is the filing day of the first timely application pending
+	// on asOf on the trip present on asOf (the one a receipt is issued
+	// for); 0 when none protects it.
+	PendingFiled date.Date
 }
 
 // naiveTrip is one trip with everything the oracle derives for it.
@@ -47,11 +58,19 @@ type naiveTrip struct {
 	last  date.Date // last present day: the exit, or max(entry, asOf) when open
 	pack  *rules.Pack
 	area  string
+	grant string // the grant's ID
+
+	// visa: the grant is a visa (rules.Pack.Visa, ValidUntil set), which
+	// ends presence after validUntil and after stayDays days under it.
+	visa       bool
+	validUntil date.Date
+	stayDays   int
 
 	entryAllowed bool      // rule a
 	hasStayLimit bool      // the pack has a Stay
 	until        date.Date // rule b: the last day of the stay limit, as known at asOf
 	protected    bool      // rule b: a timely application is pending at asOf
+	pendingFiled date.Date // the first such application's filing day
 }
 
 // naiveHorizon is how far past asOf the oracle walks looking for the end of
@@ -86,9 +105,12 @@ func naiveEvaluate(h *History, packs map[string]*rules.Pack, asOf date.Date) nai
 	for i, tr := range h.Trips {
 		g := grantOf(tr.Grant)
 		p := packOf(g)
-		t := &naiveTrip{entry: tr.Entry, last: tr.Exit, pack: p, area: naiveArea(p)}
+		t := &naiveTrip{entry: tr.Entry, last: tr.Exit, pack: p, area: naiveArea(p), grant: g.ID}
 		if tr.Exit == 0 {
 			t.last = max(tr.Entry, asOf)
+		}
+		if p.Stay == nil && p.Visa != nil && g.ValidUntil != 0 {
+			t.visa, t.validUntil, t.stayDays = true, g.ValidUntil, g.StayDays
 		}
 
 		// Rule a: is the entry allowed?
@@ -128,20 +150,30 @@ func naiveEvaluate(h *History, packs map[string]*rules.Pack, asOf date.Date) nai
 				mine = append(mine, x)
 			}
 			slices.SortStableFunc(mine, func(a, b Extension) int { return int(a.Filed) - int(b.Filed) })
-			t.until, t.protected = naiveStayLimit(tr.Entry, g, p, mine, asOf)
+			t.until, t.pendingFiled = naiveStayLimit(tr.Entry, g, p, mine, asOf)
+			t.protected = t.pendingFiled != 0
 		}
 		trips[i] = t
 	}
 
-	// Presence, per area.
+	// Presence, per area and per grant.
 	present := map[string]map[date.Date]bool{}
+	byGrant := map[string]map[date.Date]bool{}
 	for _, t := range trips {
 		if present[t.area] == nil {
 			present[t.area] = map[date.Date]bool{}
 		}
+		if byGrant[t.grant] == nil {
+			byGrant[t.grant] = map[date.Date]bool{}
+		}
 		for d := t.entry; d <= t.last; d++ {
 			present[t.area][d] = true
+			byGrant[t.grant][d] = true
 		}
+	}
+	// days is the presence a trip's day is judged against.
+	days := func(t *naiveTrip) naiveDays {
+		return naiveDays{area: present[t.area], grant: byGrant[t.grant]}
 	}
 
 	// judge returns the trip that judges day d: the one present on d, or on
@@ -161,7 +193,7 @@ func naiveEvaluate(h *History, packs map[string]*rules.Pack, asOf date.Date) nai
 	// Overstay days: present days up to asOf that are unlawful.
 	if len(trips) > 0 {
 		for d := trips[0].entry; d <= asOf; d++ {
-			if t := judge(d); t != nil && naiveUnlawful(t, d, present[t.area], true) {
+			if t := judge(d); t != nil && naiveUnlawful(t, d, days(t), true) {
 				res.OverstayDays++
 			}
 		}
@@ -173,7 +205,7 @@ func naiveEvaluate(h *History, packs map[string]*rules.Pack, asOf date.Date) nai
 		lastPresent = max(lastPresent, t.last)
 	}
 	for d := asOf.AddDays(1); d <= lastPresent; d++ {
-		if t := judge(d); t != nil && naiveUnlawful(t, d, present[t.area], true) {
+		if t := judge(d); t != nil && naiveUnlawful(t, d, days(t), true) {
 			res.PlannedViolation = d
 			break
 		}
@@ -208,21 +240,27 @@ func naiveEvaluate(h *History, packs map[string]*rules.Pack, asOf date.Date) nai
 	// Authorised until: stay on continuously from asOf, ignore later trips and
 	// the planned exit, ignore protection; the day before the first unlawful
 	// day from entry.
-	hypo := map[date.Date]bool{}
+	hypo := naiveDays{area: map[date.Date]bool{}, grant: map[date.Date]bool{}}
 	for d, ok := range present[subject.area] {
 		if ok && d <= asOf {
-			hypo[d] = true
+			hypo.area[d] = true
+		}
+	}
+	for d, ok := range byGrant[subject.grant] {
+		if ok && d <= asOf {
+			hypo.grant[d] = true
 		}
 	}
 	end := asOf.AddDays(naiveHorizon)
 	for d := subject.entry; d <= end; d++ {
-		hypo[d] = true
+		hypo.area[d] = true
+		hypo.grant[d] = true
 	}
 	// Lawful on asOf itself is judged day by day: under a calendar-year cap a
 	// stay that broke the cap in December is lawful again on 1 January, so
 	// the state cannot be read off the first unlawful day since entry.
-	lawfulNow := !naiveUnlawful(subject, asOf, present[subject.area], true)
-	pendingNow := lawfulNow && naiveUnlawful(subject, asOf, present[subject.area], false)
+	lawfulNow := !naiveUnlawful(subject, asOf, days(subject), true)
+	pendingNow := lawfulNow && naiveUnlawful(subject, asOf, days(subject), false)
 	from := subject.entry
 	if lawfulNow && !pendingNow {
 		from = asOf
@@ -234,6 +272,7 @@ func naiveEvaluate(h *History, packs map[string]*rules.Pack, asOf date.Date) nai
 		}
 	}
 
+	res.PendingFiled = subject.pendingFiled
 	switch {
 	case pendingNow:
 		res.State = "pending"
@@ -255,8 +294,9 @@ func naiveArea(p *rules.Pack) string {
 
 // naiveStayLimit returns the last day of the stay on grant g entered on
 // entry, after the extensions xs (this trip's, filed by asOf, in filing
-// order), and whether a timely application is still pending at asOf.
-func naiveStayLimit(entry date.Date, g Grant, p *rules.Pack, xs []Extension, asOf date.Date) (until date.Date, protected bool) {
+// order), and the filing day of the first timely application still pending
+// at asOf (0 when none: nothing protects the stay).
+func naiveStayLimit(entry date.Date, g Grant, p *rules.Pack, xs []Extension, asOf date.Date) (until, pendingFiled date.Date) {
 	s := p.Stay
 	n := s.Length
 	if g.StayDays != 0 {
@@ -316,23 +356,36 @@ func naiveStayLimit(entry date.Date, g Grant, p *rules.Pack, xs []Extension, asO
 				until = max(until, x.Decided)
 			}
 		case !known:
-			if timely && pol.Pending != nil {
-				protected = true
+			if timely && pol.Pending != nil && pendingFiled == 0 {
+				pendingFiled = x.Filed
 			}
 		}
 		count++
 	}
-	return until, protected
+	return until, pendingFiled
+}
+
+// naiveDays is the presence a day is judged against: the days present in
+// the trip's area, and the days present under the trip's grant.
+type naiveDays struct {
+	area, grant map[date.Date]bool
 }
 
 // naiveUnlawful reports whether day d of trip t is unlawful, given the days
-// present in t's area. Protection by a pending application counts only when
-// honourProtection is set.
-func naiveUnlawful(t *naiveTrip, d date.Date, present map[date.Date]bool, honourProtection bool) bool {
+// present in t's area and under t's grant. Protection by a pending
+// application counts only when honourProtection is set.
+func naiveUnlawful(t *naiveTrip, d date.Date, days naiveDays, honourProtection bool) bool {
+	present := days.area
 	if !t.entryAllowed {
 		return true
 	}
 	if t.hasStayLimit && d > t.until && !(honourProtection && t.protected) {
+		return true
+	}
+	if t.visa && d > t.validUntil {
+		return true
+	}
+	if t.visa && naiveCountUpTo(days.grant, d) > t.stayDays {
 		return true
 	}
 	if w := t.pack.Window; w != nil && naiveCount(present, d.AddDays(-w.Length+1), d) > w.Limit {
@@ -342,6 +395,17 @@ func naiveUnlawful(t *naiveTrip, d date.Date, present map[date.Date]bool, honour
 		return true
 	}
 	return false
+}
+
+// naiveCountUpTo counts the present days on or before d.
+func naiveCountUpTo(present map[date.Date]bool, d date.Date) int {
+	n := 0
+	for day, ok := range present {
+		if ok && day <= d {
+			n++
+		}
+	}
+	return n
 }
 
 // naiveCount counts the present days in [from, to].
@@ -376,7 +440,17 @@ func TestOracleSanity(t *testing.T) {
 			Refusal: &rules.Refusal{Rule: rule, LawfulThrough: rules.LawfulThroughDecision},
 		},
 	}
-	packs := map[string]*rules.Pack{schengen.ID: schengen, prc.ID: prc, ext.ID: ext}
+	sv := &rules.Pack{
+		ID: "schengen-visa", Jurisdiction: "schengen", Area: "schengen",
+		Window: &rules.Window{Rule: rule, Length: 180, Limit: 90},
+		Visa:   &rules.Visa{Rule: rule, MaxStayDays: 90},
+	}
+	packs := map[string]*rules.Pack{schengen.ID: schengen, prc.ID: prc, ext.ID: ext, sv.ID: sv}
+	visa := func(from, until string, days int) Grant {
+		return Grant{ID: "c", Rule: sv.ID, ValidFrom: d(from), ValidUntil: d(until), StayDays: days}
+	}
+	c15 := []Grant{visa("2025-03-01", "2025-04-30", 15)}
+	c10 := []Grant{visa("2025-03-01", "2025-04-30", 10)}
 	sg := []Grant{{ID: "s", Rule: schengen.ID}}
 	cn := []Grant{{ID: "v", Rule: prc.ID, ValidFrom: d("2024-01-01"), ValidUntil: d("2024-12-31"), StayDays: 30}}
 	th := []Grant{{ID: "t", Rule: ext.ID}}
@@ -456,7 +530,7 @@ func TestOracleSanity(t *testing.T) {
 				{Filed: d("2024-01-25"), Outcome: Pending},
 			}},
 			asOf: d("2024-02-10"),
-			want: naiveResult{State: "pending", AuthorizedUntil: d("2024-01-30"), WindowUsed: -1},
+			want: naiveResult{State: "pending", AuthorizedUntil: d("2024-01-30"), WindowUsed: -1, PendingFiled: d("2024-01-25")},
 		},
 		{
 			// Filed after 30 Jan: no protection; 31 Jan – 10 Feb is 11 days.
@@ -477,6 +551,82 @@ func TestOracleSanity(t *testing.T) {
 			want: naiveResult{State: "overstay", AuthorizedUntil: d("2024-02-05"), OverstayDays: 5, WindowUsed: -1},
 		},
 	}
+	visaTests := []struct {
+		name string
+		h    History
+		asOf date.Date
+		want naiveResult
+	}{
+		{
+			// Visa Code Art. 24(1), SBC Art. 6(2): 15 days from 10 March are
+			// 10-24 March; 25 and 26 March are over, though 90/180 has room.
+			name: "a visa's days end the stay",
+			h:    History{Grants: c15, Trips: []Trip{{Entry: d("2025-03-10")}}},
+			asOf: d("2025-03-26"),
+			want: naiveResult{State: "overstay", AuthorizedUntil: d("2025-03-24"), OverstayDays: 2, WindowUsed: 17},
+		},
+		{
+			name: "a visa's validity ends the stay before its days",
+			h:    History{Grants: []Grant{visa("2025-03-01", "2025-03-15", 15)}, Trips: []Trip{{Entry: d("2025-03-10")}}},
+			asOf: d("2025-03-12"),
+			want: naiveResult{State: "lawful", AuthorizedUntil: d("2025-03-15"), WindowUsed: 3},
+		},
+		{
+			// 1-5 March and a re-entry on 5 March: 5 days used on 5 March,
+			// 6 on the 6th; staying on, day 10 is 10 March.
+			name: "a same-day re-entry on a visa counts the day once",
+			h: History{Grants: c10, Trips: []Trip{
+				{Entry: d("2025-03-01"), Exit: d("2025-03-05")},
+				{Entry: d("2025-03-05")},
+			}},
+			asOf: d("2025-03-06"),
+			want: naiveResult{State: "lawful", AuthorizedUntil: d("2025-03-10"), WindowUsed: 6},
+		},
+		{
+			// 1-4 March is 4 days; from 10 March days 5-10 are 10-15 March,
+			// so 16-20 March (5 days) are over.
+			name: "a visa's days are counted over all its entries",
+			h: History{Grants: c10, Trips: []Trip{
+				{Entry: d("2025-03-01"), Exit: d("2025-03-04")},
+				{Entry: d("2025-03-10"), Exit: d("2025-03-20")},
+			}},
+			asOf: d("2025-03-20"),
+			want: naiveResult{State: "overstay", AuthorizedUntil: d("2025-03-15"), OverstayDays: 5, WindowUsed: 15},
+		},
+		{
+			// The same, judged on 12 March: the planned rest of the trip
+			// breaks the visa on 16 March.
+			name: "a visa's planned breach",
+			h: History{Grants: c10, Trips: []Trip{
+				{Entry: d("2025-03-01"), Exit: d("2025-03-04")},
+				{Entry: d("2025-03-10"), Exit: d("2025-03-20")},
+			}},
+			asOf: d("2025-03-12"),
+			want: naiveResult{State: "lawful", AuthorizedUntil: d("2025-03-15"), WindowUsed: 7, PlannedViolation: d("2025-03-16")},
+		},
+		{
+			// 3 March is the exit day of the stay on visa c (SBC Art. 6(2))
+			// and the entry day of a visa-free stay: c has used 1-3 March,
+			// so from 10 March two days are left, 10 and 11 March. The area
+			// counts 3 March once: 4 + 1 days on 10 March.
+			name: "an exit under a visa on the day of entry under another grant is a day of the visa",
+			h: History{Grants: []Grant{visa("2025-03-01", "2025-04-30", 5), {ID: "f", Rule: sv.ID}}, Trips: []Trip{
+				{Entry: d("2025-03-01"), Exit: d("2025-03-03"), Grant: "c"},
+				{Entry: d("2025-03-03"), Exit: d("2025-03-04"), Grant: "f"},
+				{Entry: d("2025-03-10"), Grant: "c"},
+			}},
+			asOf: d("2025-03-10"),
+			want: naiveResult{State: "lawful", AuthorizedUntil: d("2025-03-11"), WindowUsed: 5},
+		},
+		{
+			// An entry after the visa's validity is not allowed at all.
+			name: "an entry after a visa's validity",
+			h:    History{Grants: c10, Trips: []Trip{{Entry: d("2025-05-01"), Exit: d("2025-05-03")}}},
+			asOf: d("2025-05-03"),
+			want: naiveResult{State: "overstay", AuthorizedUntil: d("2025-04-30"), OverstayDays: 3, WindowUsed: 3},
+		},
+	}
+	tests = append(tests, visaTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := naiveEvaluate(&tc.h, packs, tc.asOf); got != tc.want {

@@ -275,7 +275,11 @@ func (ev *Evaluation) WriteText(w io.Writer) error {
 		}
 	}
 	if len(ev.Notes) > 0 {
-		b.WriteString("Caution, this pack encodes a report, not law:\n")
+		if ev.FromReport {
+			b.WriteString("Caution, this pack encodes a report, not law:\n")
+		} else {
+			b.WriteString("Caution, no source was found for:\n")
+		}
 		for _, n := range ev.Notes {
 			fmt.Fprintf(&b, "  - %s\n", n)
 		}

@@ -135,6 +135,14 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 			return nil, fieldErr(path.f("rule"), "unknown rule pack %q (see 'visaclock rules list')", g.Rule)
 		}
 		gi := grantInfo{g: g, pack: p, entries: rules.Multiple}
+		if g.Nationality != "" {
+			switch {
+			case !rules.IsCountryCode(g.Nationality):
+				return nil, fieldErr(path.f("nationality"), "%q is not accepted; accepted: the passport's ISO 3166-1 alpha-3 code, such as PRK or FRA", g.Nationality)
+			case p.Eligibility == nil:
+				return nil, fieldErr(path.f("nationality"), "not used by rule %s, which does not depend on nationality", p.ID)
+			}
+		}
 		if g.ValidFrom != 0 && g.ValidUntil != 0 && g.ValidUntil < g.ValidFrom {
 			return nil, fieldErr(path.f("valid_until"), "%s is before valid_from %s", g.ValidUntil, g.ValidFrom)
 		}

@@ -29,7 +29,33 @@ func propertyPacks() map[string]*rules.Pack {
 			Entries: &rules.Entries{Rule: r("e2"), Default: 3}},
 		"year": {ID: "year", Jurisdiction: "Y", Source: "law",
 			YearCap: &rules.YearCap{Rule: r("y"), Limit: 20}},
+		// Schengen-like: a grant with valid_until is a visa, bounded by its
+		// validity and its stay_days over all entries, within 90/180; one
+		// without is a visa-free stay, bounded by 90/180 alone.
+		"visa": {ID: "visa", Jurisdiction: "SA", Area: "SA", Source: "law",
+			Window:  &rules.Window{Rule: r("w3"), Length: 180, Limit: 90},
+			Visa:    &rules.Visa{Rule: r("v"), MaxStayDays: 90},
+			Entries: &rules.Entries{Rule: r("e3"), Default: rules.Multiple}},
+		// A visa pack whose window binds often on short trips, with two
+		// entries by default.
+		"visa-small": {ID: "visa-small", Jurisdiction: "V", Source: "law",
+			Window:  &rules.Window{Rule: r("w4"), Length: 40, Limit: 20},
+			Visa:    &rules.Visa{Rule: r("v2")},
+			Entries: &rules.Entries{Rule: r("e4"), Default: 2}},
 	}
+}
+
+// isVisaPack reports whether the property pack id bounds stays by visas.
+func isVisaPack(id string) bool { return id == "visa" || id == "visa-small" }
+
+// genVisaTerms gives g a visa's terms under a visa pack: validity, the
+// days of stay (within the pack's max_stay_days) and sometimes its own
+// number of entries.
+func genVisaTerms(t *rapid.T, g *Grant, start date.Date, label string) {
+	g.ValidFrom = start.AddDays(rapid.IntRange(-30, 20).Draw(t, label+"vf"))
+	g.ValidUntil = g.ValidFrom.AddDays(rapid.IntRange(0, 150).Draw(t, label+"vu"))
+	g.StayDays = rapid.IntRange(1, 90).Draw(t, label+"days")
+	g.Entries = rapid.SampledFrom([]rules.Count{0, 1, 2, 3, rules.Multiple}).Draw(t, label+"entries")
 }
 
 func lookupIn(packs map[string]*rules.Pack) Lookup {
@@ -37,22 +63,45 @@ func lookupIn(packs map[string]*rules.Pack) Lookup {
 }
 
 func genHistory(t *rapid.T) (*History, date.Date) {
-	packs := []string{"window", "stay", "both", "year"}
+	packs := []string{"window", "stay", "both", "year", "visa", "visa-small"}
 	pack := rapid.SampledFrom(packs).Draw(t, "pack")
 	start := date.MustParse("2024-01-01").AddDays(rapid.IntRange(0, 700).Draw(t, "start"))
 	g := Grant{ID: "g", Rule: pack}
 	if rapid.Bool().Draw(t, "validity") {
-		g.ValidFrom = start.AddDays(rapid.IntRange(-5, 10).Draw(t, "vf"))
-		g.ValidUntil = g.ValidFrom.AddDays(rapid.IntRange(0, 120).Draw(t, "vu"))
+		if isVisaPack(pack) {
+			genVisaTerms(t, &g, start, "")
+		} else {
+			g.ValidFrom = start.AddDays(rapid.IntRange(-5, 10).Draw(t, "vf"))
+			g.ValidUntil = g.ValidFrom.AddDays(rapid.IntRange(0, 120).Draw(t, "vu"))
+		}
 	}
 	h := &History{Grants: []Grant{g}}
+	maxLen := 25
+	if isVisaPack(pack) {
+		// A second grant in the same area: another visa, or a visa-free
+		// stay. Trips then alternate between grants, also on a shared
+		// exit and re-entry day.
+		if rapid.Bool().Draw(t, "second") {
+			g2 := Grant{ID: "h", Rule: pack}
+			if rapid.Bool().Draw(t, "second visa") {
+				genVisaTerms(t, &g2, start.AddDays(rapid.IntRange(0, 120).Draw(t, "second start")), "h")
+			}
+			h.Grants = append(h.Grants, g2)
+		}
+		if pack == "visa" {
+			maxLen = 60 // long enough to reach 90 days in 180
+		}
+	}
 	d := start
 	n := rapid.IntRange(0, 8).Draw(t, "trips")
 	for i := 0; i < n; i++ {
 		if i > 0 && !rapid.Bool().Draw(t, "shared") {
 			d = d.AddDays(rapid.IntRange(1, 40).Draw(t, "gap"))
 		}
-		tr := Trip{Entry: d, Exit: d.AddDays(rapid.IntRange(0, 25).Draw(t, "len"))}
+		tr := Trip{Entry: d, Exit: d.AddDays(rapid.IntRange(0, maxLen).Draw(t, "len"))}
+		if len(h.Grants) > 1 {
+			tr.Grant = rapid.SampledFrom(h.Grants).Draw(t, "grant").ID
+		}
 		d = tr.Exit
 		h.Trips = append(h.Trips, tr)
 	}
@@ -105,6 +154,9 @@ func TestAgreesWithOracle(t *testing.T) {
 	lookup := lookupIn(packs)
 	rapid.Check(t, func(t *rapid.T) {
 		h, asOf := genHistory(t)
+		if visaDayLostAcrossGrants(h, packs, "") {
+			t.Skip("known disagreement, see TestVisaExitDayUnderAnotherGrant")
+		}
 		c, err := Prepare(h, lookup)
 		if err != nil {
 			t.Fatalf("Prepare: %v", err)
@@ -223,7 +275,11 @@ func TestPlanAgreesWithOracle(t *testing.T) {
 			last = max(last, tr.Exit)
 		}
 		enter := last.AddDays(rapid.IntRange(1, 60).Draw(t, "after"))
-		pl, err := PlanEntry(h, lookup, enter, "")
+		grant := rapid.SampledFrom(h.Grants).Draw(t, "plan grant").ID
+		if visaDayLostAcrossGrants(h, packs, grant) {
+			t.Skip("known disagreement, see TestVisaExitDayUnderAnotherGrant")
+		}
+		pl, err := PlanEntry(h, lookup, enter, grant)
 		if err != nil {
 			t.Fatalf("PlanEntry: %v", err)
 		}
@@ -231,7 +287,7 @@ func TestPlanAgreesWithOracle(t *testing.T) {
 		// judged on its exit day.
 		added := func(entry, exit date.Date) int {
 			h2 := h.Clone()
-			h2.Trips = append(h2.Trips, Trip{Entry: entry, Exit: exit})
+			h2.Trips = append(h2.Trips, Trip{Entry: entry, Exit: exit, Grant: grant})
 			return naiveEvaluate(h2, packs, exit).OverstayDays - naiveEvaluate(h, packs, exit).OverstayDays
 		}
 		if pl.MaxStayDays > 0 {
@@ -260,4 +316,79 @@ func TestPlanAgreesWithOracle(t *testing.T) {
 			}
 		}
 	})
+}
+
+// visaDayLostAcrossGrants reports whether h has the shape of the
+// disagreement TestVisaExitDayUnderAnotherGrant pins down: a trip on a visa
+// leaves on the day a trip on another grant enters, and the visa is used
+// again later (by a later trip, or by a planned entry on grant planned).
+// The engine does not count that exit day against the visa; the oracle
+// does. The properties skip such histories so that they keep checking
+// everything else; remove this once the engine and the oracle agree.
+func visaDayLostAcrossGrants(h *History, packs map[string]*rules.Pack, planned string) bool {
+	for _, a := range h.Trips {
+		g := h.Grants[0]
+		for _, x := range h.Grants {
+			if x.ID == a.Grant {
+				g = x
+			}
+		}
+		if p := packs[g.Rule]; p.Visa == nil || g.ValidUntil == 0 || a.Exit == 0 {
+			continue
+		}
+		shared, later := false, planned == g.ID
+		for _, b := range h.Trips {
+			shared = shared || (b.Entry == a.Exit && b.Grant != a.Grant)
+			later = later || (b.Grant == a.Grant && b.Entry >= a.Exit && b != a)
+		}
+		if shared && later {
+			return true
+		}
+	}
+	return false
+}
+
+// TestVisaExitDayUnderAnotherGrant: a day on which a stay under visa g
+// ends and a stay under another grant begins is a day of stay under g
+// (Regulation (EU) 2016/399 Art. 6(2): the date of exit is the last day of
+// stay; Visa Code Art. 24(1): the visa's duration counts its days of stay),
+// though the 90/180 window counts it once. So a one-day visa used on 1
+// January leaves nothing for 2 January. The engine gives the shared day to
+// the entering grant only and lets g be used again.
+func TestVisaExitDayUnderAnotherGrant(t *testing.T) {
+	packs := propertyPacks()
+	lookup := lookupIn(packs)
+	h := &History{
+		Grants: []Grant{
+			{ID: "g", Rule: "visa", ValidFrom: date.MustParse("2024-01-01"), ValidUntil: date.MustParse("2024-01-02"), StayDays: 1},
+			{ID: "h", Rule: "visa"},
+		},
+		Trips: []Trip{
+			{Entry: date.MustParse("2024-01-01"), Exit: date.MustParse("2024-01-01"), Grant: "g"},
+			{Entry: date.MustParse("2024-01-01"), Exit: date.MustParse("2024-01-01"), Grant: "h"},
+			{Entry: date.MustParse("2024-01-02"), Exit: date.MustParse("2024-01-02"), Grant: "g"},
+		},
+	}
+	asOf := date.MustParse("2024-01-02")
+	want := naiveEvaluate(h, packs, asOf)
+	if want.State != "overstay" || want.OverstayDays != 1 {
+		t.Fatalf("oracle: %+v, want an overstay of 1 day", want)
+	}
+	c, err := Prepare(h, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := c.Evaluate(asOf); string(ev.State) != want.State || ev.OverstayDays != want.OverstayDays {
+		t.Errorf("on %s: state %s, overstay_days %d; oracle %s, %d\n%s", asOf, ev.State, ev.OverstayDays, want.State, want.OverstayDays, h)
+	}
+	// The same as a plan: entering on g on 2 January allows no stay.
+	base := h.Clone()
+	base.Trips = base.Trips[:2]
+	pl, err := PlanEntry(base, lookup, asOf, "g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pl.MaxStayDays != 0 {
+		t.Errorf("plan on g from %s: max_stay_days %d (latest exit %s), want 0: g's one day was 1 January\n%s", asOf, pl.MaxStayDays, pl.LatestExit, base)
+	}
 }

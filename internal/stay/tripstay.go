@@ -74,10 +74,20 @@ func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
 		s := step(StepEntryAfterValidity, entriesRule, t.index)
 		s.D1, s.D2 = t.Entry, g.g.ValidUntil
 		add(s)
+	case p.Eligibility != nil && g.g.Nationality != "" && !p.Eligibility.Eligible(g.g.Nationality, t.Entry):
+		ts.allowed, ts.denyRule = false, &p.Eligibility.Rule
+		s := step(StepNotEligible, &p.Eligibility.Rule, t.index)
+		s.D1, s.S = t.Entry, g.g.Nationality
+		add(s)
 	case g.entries != rules.Multiple && t.entryNo > int(g.entries):
 		ts.allowed, ts.denyRule = false, entriesRule
 		s := step(StepEntriesExhausted, entriesRule, t.index)
 		s.D1, s.N1, s.N2, s.S = t.Entry, t.entryNo, int(g.entries), g.g.ID
+		add(s)
+	}
+	if ts.allowed && p.Eligibility != nil && g.g.Nationality == "" {
+		s := step(StepEligibilityUnchecked, &p.Eligibility.Rule, t.index)
+		s.D1 = t.Entry
 		add(s)
 	}
 	if ts.denyRule == nil && !ts.allowed {

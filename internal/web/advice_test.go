@@ -61,3 +61,24 @@ func TestPendingIsNeverToldToLeaveAsIfCertain(t *testing.T) {
 				"If the application is refused, leave at once").complete(t)
 	})
 }
+
+// TestChinesePagesQuoteChineseLaw: on a Chinese case page, PRC citations
+// are the statute's own words, as the exit-entry office would quote them;
+// on an English page they are the English.
+func TestChinesePagesQuoteChineseLaw(t *testing.T) {
+	e := newEnv(t, openSQLite, nil)
+	e.Clock.Set("2018-04-01") // filing is open until 10 April (EEAL Art. 29(2))
+	id := e.create(t, "Z-1", "", map[string]any{
+		"grants": []any{map[string]any{"id": "q2", "rule": "cn-family-visit", "stay_days": 30}},
+		"trips":  []any{map[string]any{"entry": "2018-03-18"}},
+	})
+	b := newBrowser(t, e)
+	b.login("admin", testPassword)
+	en := b.get("/cases/"+id).want(t, http.StatusOK).contains(t, "Art. 29(2)")
+	if strings.Contains(en.Body, "届满七日前向停留地县级以上") {
+		t.Error("the English page quotes the Chinese statute")
+	}
+	b.post("/lang", "lang", "zh", "next", "/").want(t, http.StatusSeeOther)
+	b.get("/cases/"+id).want(t, http.StatusOK).
+		contains(t, "需要延长签证停留期限的，应当在签证注明的停留期限届满七日前向停留地县级以上地方人民政府公安机关出入境管理机构申请").complete(t)
+}

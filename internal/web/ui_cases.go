@@ -353,6 +353,9 @@ type caseView struct {
 
 type stepLine struct {
 	Text, Citation, Link string
+	// Original says the citation is the provision's own text (Chinese),
+	// not the English one.
+	Original bool
 }
 
 type tripRow struct {

@@ -105,39 +105,46 @@ func stepText(p *i18n.Printer, st stay.Step) string {
 // when two packs share a rule id.
 func (s *Server) stepLine(p *i18n.Printer, st stay.Step, prefer string) stepLine {
 	l := stepLine{Text: stepText(p, st), Citation: st.Citation}
-	if pack := s.packOfRule(st.Rule, prefer); pack != "" {
+	if pack, original := s.packOfRule(st.Rule, prefer); pack != "" {
 		l.Link = "/regimes/" + pack + "#rule-" + st.Rule
+		// Chinese pages quote Chinese law in Chinese, so that a reader can
+		// match it to what the exit-entry office says.
+		if p.Lang == originalLang && original != "" {
+			l.Citation, l.Original = original, true
+		}
 	}
 	return l
 }
 
 // packOfRule finds the pack a rule id belongs to; rule ids are unique
 // across the loaded packs in practice, and the first pack that has it wins.
-func (s *Server) packOfRule(rule, prefer string) string {
+// It also returns the rule's original text, if the pack gives one.
+func (s *Server) packOfRule(rule, prefer string) (string, string) {
 	if rule == "" {
-		return ""
+		return "", ""
 	}
 	if f, ok := s.Packs.File(prefer); ok {
-		for _, r := range packRules(f) {
-			if r.ID == rule {
-				return prefer
+		for _, r := range f.Rules() {
+			if r.Rule.ID == rule {
+				return prefer, r.Rule.Original
 			}
 		}
 	}
 	for _, id := range s.Packs.IDs() {
 		f, _ := s.Packs.File(id)
-		for _, r := range packRules(f) {
-			if r.ID == rule {
-				return id
+		for _, r := range f.Rules() {
+			if r.Rule.ID == rule {
+				return id, r.Rule.Original
 			}
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // regimeRule is one rule of a pack, as the regimes page lists it.
 type regimeRule struct {
 	Key, ID, Citation string
+	Original          string // the cited provision in its own language, if the pack gives it
 	Detail            string
 	// Anchor is the id of the rule's row on the regime page: the rule id,
 	// once; a second rule with the same id gets none.
@@ -150,47 +157,14 @@ func packRules(f *packs.File) []regimeRule {
 	var out []regimeRule
 	seen := map[string]bool{}
 	add := func(key string, r rules.Rule, detail string) {
-		rr := regimeRule{Key: key, ID: r.ID, Citation: r.Citation, Detail: detail}
+		rr := regimeRule{Key: key, ID: r.ID, Citation: r.Citation, Original: r.Original, Detail: detail}
 		if !seen[r.ID] {
 			seen[r.ID], rr.Anchor = true, "rule-"+r.ID
 		}
 		out = append(out, rr)
 	}
-	if st := f.Stay; st != nil {
-		add("rule.stay", st.Rule, "")
-	}
-	if e := f.Entries; e != nil {
-		add("rule.entries", e.Rule, "")
-	}
-	if w := f.Window; w != nil {
-		add("rule.window", w.Rule, "")
-	}
-	if y := f.YearCap; y != nil {
-		add("rule.year_cap", y.Rule, "")
-	}
-	if x := f.Extension; x != nil {
-		add("rule.extension", x.Rule, "")
-		if x.Cap != nil {
-			add("rule.extension_cap", x.Cap.Rule, "")
-		}
-		if x.Pending != nil {
-			add("rule.extension_pending", *x.Pending, "")
-		}
-		if x.Refusal != nil {
-			add("rule.extension_refusal", x.Refusal.Rule, "")
-		}
-	}
-	if o := f.Overstay; o != nil {
-		add("rule.overstay", o.Rule, "")
-		if o.Fine != nil {
-			add("rule.fine", o.Fine.Rule, "")
-		}
-		if o.Detention != nil {
-			add("rule.detention", o.Detention.Rule, "")
-		}
-		for _, b := range o.Bars {
-			add("rule.bar", b.Rule, "")
-		}
+	for _, r := range f.Rules() {
+		add("rule."+r.Kind, r.Rule, "")
 	}
 	return out
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"reflect"
 
 	"visaclock/internal/caseload"
 	"visaclock/internal/i18n"
@@ -22,6 +21,7 @@ type regimeView struct {
 	Params        [][2]string // name, value, in the page's language
 	Notes         []regimeNote
 	Disagreements []rules.Disagreement
+	Unverified    []string
 	Examples      []packs.Test
 }
 
@@ -44,46 +44,16 @@ type regimeNote struct {
 // packs quote the Chinese statutes.
 const originalLang = i18n.Chinese
 
-var ruleType = reflect.TypeFor[rules.Rule]()
-
-// ruleOriginals collects the Original of every rules.Rule in v, keyed by
-// rule id and citation, so that the rows packRules lists (which carry no
-// original) find theirs, whatever primitives a pack has.
-func ruleOriginals(v reflect.Value, out map[[2]string]string) {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			ruleOriginals(v.Elem(), out)
-		}
-	case reflect.Struct:
-		if v.Type() == ruleType {
-			if o := v.FieldByName("Original").String(); o != "" {
-				out[[2]string{v.FieldByName("ID").String(), v.FieldByName("Citation").String()}] = o
-			}
-			return
-		}
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				ruleOriginals(v.Field(i), out)
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			ruleOriginals(v.Index(i), out)
-		}
-	}
-}
-
 // regimeRows lists a pack's rules, with their originals on a page in the
 // originals' language.
 func regimeRows(f *packs.File, lang i18n.Lang) []regimeRow {
-	originals := map[[2]string]string{}
-	if lang == originalLang {
-		ruleOriginals(reflect.ValueOf(&f.Pack), originals)
-	}
 	var rows []regimeRow
 	for _, r := range packRules(f) {
-		rows = append(rows, regimeRow{regimeRule: r, Original: originals[[2]string{r.ID, r.Citation}]})
+		row := regimeRow{regimeRule: r}
+		if lang == originalLang {
+			row.Original = r.Original
+		}
+		rows = append(rows, row)
 	}
 	return rows
 }
@@ -127,7 +97,7 @@ func (s *Server) regime(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := regimeView{regimeItem: regimeItem{ID: f.ID, Title: f.Title, Jurisdiction: f.Jurisdiction, Version: f.Version,
 		Source: p.T("regime.source." + f.Source), From: p.Date(f.Effective.From), Until: p.Date(f.Effective.Until), Summary: f.Summary},
-		Rules: regimeRows(f, p.Lang), Notes: regimeNotes(f, p.Lang), Disagreements: f.Disagreements, Examples: f.Tests}
+		Rules: regimeRows(f, p.Lang), Notes: regimeNotes(f, p.Lang), Disagreements: f.Disagreements, Unverified: f.Unverified, Examples: f.Tests}
 	if st := f.Stay; st != nil {
 		switch st.Unit {
 		case rules.UnitDays:
