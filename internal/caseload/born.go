@@ -32,7 +32,7 @@ import (
 // bar with the confidence of a right one for the other reading. The error
 // names both fields and never the dates, since error messages reach
 // responses and logs. Equal dates are no conflict.
-var errBornConflict = Errorf(EInvalid, "history.person.born",
+var errBornConflict = Invalid("history.person.born", "born_conflict",
 	"differs from identity.birth_date; a person has one date of birth: give it once, in identity.birth_date, which is kept encrypted (the history is stored in clear), or make the two agree")
 
 // birthDate is the date of birth of c's identity: c.Identity's when this

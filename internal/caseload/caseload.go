@@ -184,6 +184,12 @@ type Error struct {
 	Code  string
 	Field string
 	Msg   string
+	// Reason names what is wrong with an invalid field (one of Reasons,
+	// or a stay.ErrorCodes code), and Args are its values, typed, in the
+	// order Msg names them; pages word the error from these, never from
+	// the English Msg. Empty for errors pages word by Code alone.
+	Reason string
+	Args   []any
 	// RetryAfter is, for ELimited, how many seconds to wait.
 	RetryAfter int
 }
@@ -193,6 +199,16 @@ func (e *Error) Error() string {
 		return e.Field + ": " + e.Msg
 	}
 	return e.Msg
+}
+
+// Reasons lists the reasons the service itself gives for an invalid
+// field; the engine's are stay.ErrorCodes.
+var Reasons = []string{"required", "too_long", "bad_text", "as_of_stored", "born_future", "born_conflict", "search_query"}
+
+// Invalid makes an EInvalid *Error for field with a reason and its
+// arguments.
+func Invalid(field, reason, format string, args ...any) *Error {
+	return &Error{Code: EInvalid, Field: field, Reason: reason, Args: args, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Errorf makes an *Error.

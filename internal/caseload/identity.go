@@ -32,10 +32,10 @@ func (id *Identity) Validate() error {
 		max     int
 	}{{"name", id.Name, 200}, {"nationality", id.Nationality, 60}, {"passport", id.Passport, 40}, {"contact", id.Contact, 500}} {
 		if n := utf8.RuneCountInString(f.v); n > f.max {
-			return Errorf(EInvalid, "identity."+f.name, "at most %d characters, got %d", f.max, n)
+			return Invalid("identity."+f.name, "too_long", "at most %d characters, got %d", f.max, n)
 		}
 		if err := checkText(f.v); err != "" {
-			return Errorf(EInvalid, "identity."+f.name, "%s", err)
+			return &Error{Code: EInvalid, Field: "identity." + f.name, Reason: "bad_text", Msg: err}
 		}
 	}
 	return nil

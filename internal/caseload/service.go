@@ -221,7 +221,7 @@ func (s *Service) Search(ctx context.Context, p Principal, prefix string, limit 
 		return nil, ErrForbidden
 	}
 	if err := checkText(prefix); err != "" || len(prefix) > 200 {
-		return nil, Errorf(EInvalid, "q", "a reference, or its beginning, of at most 200 characters")
+		return nil, Invalid("q", "search_query", "a reference, or its beginning, of at most 200 characters")
 	}
 	items, err := s.Store.SearchCases(ctx, p.Org, prefix, assignee, team, s.Today(), limit)
 	if err != nil {
@@ -362,24 +362,24 @@ func (s *Service) Evaluate(c *Case) error {
 // stored, never holds it.
 func (s *Service) evaluateBorn(c *Case, born date.Date) error {
 	if strings.TrimSpace(c.Reference) == "" {
-		return Errorf(EInvalid, "reference", "required: a reference of your choosing (no name is needed)")
+		return Invalid("reference", "required", "required: a reference of your choosing (no name is needed)")
 	}
 	if n := utf8.RuneCountInString(c.Reference); n > 200 {
-		return Errorf(EInvalid, "reference", "at most 200 characters, got %d", n)
+		return Invalid("reference", "too_long", "at most %d characters, got %d", 200, n)
 	}
 	for _, f := range []struct{ name, v string }{{"reference", c.Reference}, {"notes", c.Notes}} {
 		if err := checkText(f.v); err != "" {
-			return Errorf(EInvalid, f.name, "%s", err)
+			return &Error{Code: EInvalid, Field: f.name, Reason: "bad_text", Msg: err}
 		}
 	}
 	if c.History.AsOf != 0 {
-		return Errorf(EInvalid, "history.as_of", "a stored case is evaluated on the day it is read; leave as_of out")
+		return Invalid("history.as_of", "as_of_stored", "a stored case is evaluated on the day it is read; leave as_of out")
 	}
 	today := s.Today()
 	if born > today {
 		// A typing error that would silently leave out every day as
 		// "under 18". The message never shows the date.
-		return Errorf(EInvalid, "identity.birth_date", "is after today; a date of birth is in the past")
+		return Invalid("identity.birth_date", "born_future", "is after today; a date of birth is in the past")
 	}
 	eh, conflict := withBorn(&c.History, born)
 	if conflict {
@@ -390,7 +390,7 @@ func (s *Service) evaluateBorn(c *Case, born date.Date) error {
 	if err != nil {
 		var fe *stay.FieldError
 		if errors.As(err, &fe) {
-			return Errorf(EInvalid, bornField(fe.Path, fromIdentity), "%s", fe.Msg)
+			return &Error{Code: EInvalid, Field: bornField(fe.Path, fromIdentity), Reason: fe.Code, Args: fe.Args, Msg: fe.Msg}
 		}
 		return err
 	}

@@ -49,7 +49,7 @@ type ScheduledFiling struct {
 // assumes the person stays on from enter.
 func PlanEntry(h *History, lookup Lookup, enter date.Date, grant string) (*Plan, error) {
 	if enter == 0 {
-		return nil, fieldErr("enter", "required: the planned date of entry, YYYY-MM-DD")
+		return nil, fieldErr("enter", "enter_required", "required: the planned date of entry, YYYY-MM-DD")
 	}
 	// Errors in the history are reported against the history as given,
 	// before trips are set aside or added.
@@ -57,7 +57,7 @@ func PlanEntry(h *History, lookup Lookup, enter date.Date, grant string) (*Plan,
 		return nil, err
 	}
 	if grant != "" && !slices.ContainsFunc(h.Grants, func(g Grant) bool { return g.ID == grant }) {
-		return nil, fieldErr("grant", "no grant has id %q; accepted: %s", grant, grantIDs(h))
+		return nil, fieldErr("grant", "unknown_grant", "no grant has id %q; accepted: %s", grant, grantIDs(h))
 	}
 	base := h.Clone()
 	base.Trips = base.Trips[:0]
@@ -66,7 +66,7 @@ func PlanEntry(h *History, lookup Lookup, enter date.Date, grant string) (*Plan,
 			continue
 		}
 		if t.Exit == 0 || t.Exit > enter {
-			return nil, fieldErr("enter", "%s falls within a recorded trip (%s to %s); plan an entry after it ends", enter, t.Entry, orOpen(t.Exit))
+			return nil, fieldErr("enter", "plan_in_trip", "%s falls within a recorded trip (%s to %s); plan an entry after it ends", enter, t.Entry, orOpen(t.Exit))
 		}
 		base.Trips = append(base.Trips, t)
 	}
@@ -79,10 +79,10 @@ func PlanEntry(h *History, lookup Lookup, enter date.Date, grant string) (*Plan,
 			// listed in any order.
 			latest := slices.MaxFunc(base.Trips, func(a, b Trip) int { return cmp.Compare(a.Entry, b.Entry) })
 			if grant = latest.Grant; grant == "" {
-				return nil, fieldErr("grant", "required when there is more than one grant; accepted: %s", grantIDs(h))
+				return nil, fieldErr("grant", "grant_required", "required when there is more than one grant; accepted: %s", grantIDs(h))
 			}
 		default:
-			return nil, fieldErr("grant", "required when there is more than one grant; accepted: %s", grantIDs(h))
+			return nil, fieldErr("grant", "grant_required", "required when there is more than one grant; accepted: %s", grantIDs(h))
 		}
 	}
 	// Extensions of later trips go with them.
@@ -107,7 +107,7 @@ func planAt(base *History, lookup Lookup, enter date.Date, grant string, pl *Pla
 		// The history itself is valid, so the fault is the planned trip's.
 		var fe *FieldError
 		if errors.As(err, &fe) {
-			return fieldErr("enter", "%s", fe.Msg)
+			return &FieldError{Path: "enter", Code: fe.Code, Args: fe.Args, Msg: fe.Msg}
 		}
 		return err
 	}
@@ -117,7 +117,7 @@ func planAt(base *History, lookup Lookup, enter date.Date, grant string, pl *Pla
 	p := g.pack
 	pl.Rule = p.ID
 	if p.Stay != nil && p.Stay.Unit == rules.UnitAdmitUntil && g.g.AdmitUntil < enter {
-		return fieldErr(fmt.Sprintf("grants[%d].admit_until", t.grant), "rule %s takes the admit-until date of each admission; for a plan, give grant %q the admit_until of the planned admission (it is %s, before the entry on %s)", p.ID, g.g.ID, g.g.AdmitUntil, enter)
+		return fieldErr(fmt.Sprintf("grants[%d].admit_until", t.grant), "plan_admit_until", "rule %s takes the admit-until date of each admission; for a plan, give grant %q the admit_until of the planned admission (it is %s, before the entry on %s)", p.ID, g.g.ID, g.g.AdmitUntil, enter)
 	}
 	var ts tripStay
 	c.stayOf(i, enter, &ts, &pl.Explanation)

@@ -83,9 +83,29 @@ type span struct {
 
 // FieldError is a problem with one field of a history, named by its path
 // (such as "trips[2].exit"). The document layer adds the line.
+//
+// Code names the problem (one of ErrorCodes) and Args are its values,
+// typed (date.Date, int, string), in the order Msg names them: the UI words
+// the error in the reader's language from the code and the arguments, never
+// from the English Msg.
 type FieldError struct {
 	Path string
+	Code string
+	Args []any
 	Msg  string
+}
+
+// ErrorCodes lists every code a FieldError may carry, for catalogues that
+// must word them all.
+var ErrorCodes = []string{
+	"enter_required", "unknown_grant", "plan_in_trip", "grant_required", "plan_admit_until", "no_grants",
+	"grant_id_required", "grant_id_duplicate", "rule_required", "unknown_rule", "bad_nationality", "nationality_unused",
+	"valid_until_before_from", "admit_until_required", "stay_days_unused", "admit_until_unused", "outside", "exceeds",
+	"stay_days_required", "admit_until_unused_visa", "visa_validity_required", "visa_stay_days_required", "visa_exceeds",
+	"no_stay", "entry_required", "exit_before_entry", "out_of_force", "open_trip", "overlap", "grant_unused",
+	"filed_outside_trip", "granted_until_early", "no_extension", "filed_required", "requested_both", "outcome_required",
+	"pending_decided", "pending_granted", "decided_required", "decided_before_filed", "granted_length", "refused_granted",
+	"refusal_reason_not_refused", "granted_months_no_eom",
 }
 
 func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
@@ -104,8 +124,8 @@ func (e elem) f(field string) string {
 	return fmt.Sprintf("%s[%d].%s", e.list, e.i, field)
 }
 
-func fieldErr(path, format string, args ...any) error {
-	return &FieldError{Path: path, Msg: fmt.Sprintf(format, args...)}
+func fieldErr(path, code, format string, args ...any) error {
+	return &FieldError{Path: path, Code: code, Args: args, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Prepare validates h against the rule packs it names and indexes it for
@@ -113,7 +133,7 @@ func fieldErr(path, format string, args ...any) error {
 func Prepare(h *History, lookup Lookup) (*Case, error) {
 	c := &Case{History: h}
 	if len(h.Grants) == 0 {
-		return nil, fieldErr("grants", "at least one grant is required (a visa, a visa-free right or an admission)")
+		return nil, fieldErr("grants", "no_grants", "at least one grant is required (a visa, a visa-free right or an admission)")
 	}
 	byID := make(map[string]int, len(h.Grants))
 	areaOf := map[string]int{}
@@ -121,30 +141,30 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 		g := &h.Grants[i]
 		path := elem{"grants", i}
 		if strings.TrimSpace(g.ID) == "" {
-			return nil, fieldErr(path.f("id"), "required: a short label for this grant, such as \"visa1\"")
+			return nil, fieldErr(path.f("id"), "grant_id_required", "required: a short label for this grant, such as \"visa1\"")
 		}
 		if _, dup := byID[g.ID]; dup {
-			return nil, fieldErr(path.f("id"), "%q is used by another grant; ids must be unique", g.ID)
+			return nil, fieldErr(path.f("id"), "grant_id_duplicate", "%q is used by another grant; ids must be unique", g.ID)
 		}
 		byID[g.ID] = i
 		if g.Rule == "" {
-			return nil, fieldErr(path.f("rule"), "required: a rule pack id (see 'visaclock rules list')")
+			return nil, fieldErr(path.f("rule"), "rule_required", "required: a rule pack id (see 'visaclock rules list')")
 		}
 		p, ok := lookup(g.Rule)
 		if !ok {
-			return nil, fieldErr(path.f("rule"), "unknown rule pack %q (see 'visaclock rules list')", g.Rule)
+			return nil, fieldErr(path.f("rule"), "unknown_rule", "unknown rule pack %q (see 'visaclock rules list')", g.Rule)
 		}
 		gi := grantInfo{g: g, pack: p, entries: rules.Multiple}
 		if g.Nationality != "" {
 			switch {
 			case !rules.IsCountryCode(g.Nationality):
-				return nil, fieldErr(path.f("nationality"), "%q is not accepted; accepted: the passport's ISO 3166-1 alpha-3 code, such as PRK or FRA", g.Nationality)
+				return nil, fieldErr(path.f("nationality"), "bad_nationality", "%q is not accepted; accepted: the passport's ISO 3166-1 alpha-3 code, such as PRK or FRA", g.Nationality)
 			case p.Eligibility == nil:
-				return nil, fieldErr(path.f("nationality"), "not used by rule %s, which does not depend on nationality", p.ID)
+				return nil, fieldErr(path.f("nationality"), "nationality_unused", "not used by rule %s, which does not depend on nationality", p.ID)
 			}
 		}
 		if g.ValidFrom != 0 && g.ValidUntil != 0 && g.ValidUntil < g.ValidFrom {
-			return nil, fieldErr(path.f("valid_until"), "%s is before valid_from %s", g.ValidUntil, g.ValidFrom)
+			return nil, fieldErr(path.f("valid_until"), "valid_until_before_from", "%s is before valid_from %s", g.ValidUntil, g.ValidFrom)
 		}
 		if g.Entries != 0 {
 			gi.entries = g.Entries
@@ -155,41 +175,41 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 			switch {
 			case s.Unit == rules.UnitAdmitUntil:
 				if g.AdmitUntil == 0 {
-					return nil, fieldErr(path.f("admit_until"), "required by rule %s: the admit-until date on the admission record", p.ID)
+					return nil, fieldErr(path.f("admit_until"), "admit_until_required", "required by rule %s: the admit-until date on the admission record", p.ID)
 				}
 				if g.StayDays != 0 {
-					return nil, fieldErr(path.f("stay_days"), "not used by rule %s, which takes admit_until", p.ID)
+					return nil, fieldErr(path.f("stay_days"), "stay_days_unused", "not used by rule %s, which takes admit_until", p.ID)
 				}
 			case g.AdmitUntil != 0:
-				return nil, fieldErr(path.f("admit_until"), "not used by rule %s, whose stay is counted in %s", p.ID, s.Unit)
+				return nil, fieldErr(path.f("admit_until"), "admit_until_unused", "not used by rule %s, whose stay is counted in %s", p.ID, s.Unit)
 			case g.StayDays < 0 || g.StayDays > maxDays:
-				return nil, fieldErr(path.f("stay_days"), "%d is outside 1–%d", g.StayDays, maxDays)
+				return nil, fieldErr(path.f("stay_days"), "outside", "%d is outside 1–%d", g.StayDays, maxDays)
 			case g.StayDays > 0:
 				if s.MaxLength > 0 && g.StayDays > s.MaxLength {
-					return nil, fieldErr(path.f("stay_days"), "%d exceeds the %d %s rule %s allows", g.StayDays, s.MaxLength, s.Unit, p.ID)
+					return nil, fieldErr(path.f("stay_days"), "exceeds", "%d exceeds the %d %s rule %s allows", g.StayDays, s.MaxLength, s.Unit, p.ID)
 				}
 				gi.stayLen = g.StayDays
 			case s.Length > 0:
 				gi.stayLen = s.Length
 			default:
-				return nil, fieldErr(path.f("stay_days"), "required by rule %s: the duration of stay stated on the visa, in %s", p.ID, s.Unit)
+				return nil, fieldErr(path.f("stay_days"), "stay_days_required", "required by rule %s: the duration of stay stated on the visa, in %s", p.ID, s.Unit)
 			}
 		} else if v := p.Visa; v != nil {
 			switch {
 			case g.AdmitUntil != 0:
-				return nil, fieldErr(path.f("admit_until"), "not used by rule %s; a visa states its validity and its duration of stay", p.ID)
+				return nil, fieldErr(path.f("admit_until"), "admit_until_unused_visa", "not used by rule %s; a visa states its validity and its duration of stay", p.ID)
 			case g.StayDays < 0 || g.StayDays > maxDays:
-				return nil, fieldErr(path.f("stay_days"), "%d is outside 1–%d", g.StayDays, maxDays)
+				return nil, fieldErr(path.f("stay_days"), "outside", "%d is outside 1–%d", g.StayDays, maxDays)
 			case g.ValidUntil == 0 && g.StayDays != 0:
-				return nil, fieldErr(path.f("valid_until"), "required with stay_days: a visa under rule %s states both its validity and its duration of stay (a visa-free stay has neither)", p.ID)
+				return nil, fieldErr(path.f("valid_until"), "visa_validity_required", "required with stay_days: a visa under rule %s states both its validity and its duration of stay (a visa-free stay has neither)", p.ID)
 			case g.ValidUntil != 0 && g.StayDays == 0:
-				return nil, fieldErr(path.f("stay_days"), "required for a visa under rule %s: the duration of stay printed on it, in days", p.ID)
+				return nil, fieldErr(path.f("stay_days"), "visa_stay_days_required", "required for a visa under rule %s: the duration of stay printed on it, in days", p.ID)
 			case v.MaxStayDays > 0 && g.StayDays > v.MaxStayDays:
-				return nil, fieldErr(path.f("stay_days"), "%d exceeds the %d days rule %s allows", g.StayDays, v.MaxStayDays, p.ID)
+				return nil, fieldErr(path.f("stay_days"), "visa_exceeds", "%d exceeds the %d days rule %s allows", g.StayDays, v.MaxStayDays, p.ID)
 			}
 			gi.stayLen = g.StayDays
 		} else if g.StayDays != 0 || g.AdmitUntil != 0 {
-			return nil, fieldErr(path.f(""), "rule %s has no per-entry stay; leave out stay_days and admit_until", p.ID)
+			return nil, fieldErr(path.f(""), "no_stay", "rule %s has no per-entry stay; leave out stay_days and admit_until", p.ID)
 		}
 		name := p.Area
 		if name == "" {
@@ -209,11 +229,11 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 			if len(h.Grants) == 1 {
 				return 0, nil
 			}
-			return 0, fieldErr(path.f("grant"), "required when there is more than one grant; accepted: %s", grantIDs(h))
+			return 0, fieldErr(path.f("grant"), "grant_required", "required when there is more than one grant; accepted: %s", grantIDs(h))
 		}
 		i, ok := byID[id]
 		if !ok {
-			return 0, fieldErr(path.f("grant"), "no grant has id %q; accepted: %s", id, grantIDs(h))
+			return 0, fieldErr(path.f("grant"), "unknown_grant", "no grant has id %q; accepted: %s", id, grantIDs(h))
 		}
 		return i, nil
 	}
@@ -222,10 +242,10 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 	for i, t := range h.Trips {
 		path := elem{"trips", i}
 		if t.Entry == 0 {
-			return nil, fieldErr(path.f("entry"), "required: the date of entry, YYYY-MM-DD")
+			return nil, fieldErr(path.f("entry"), "entry_required", "required: the date of entry, YYYY-MM-DD")
 		}
 		if t.Exit != 0 && t.Exit < t.Entry {
-			return nil, fieldErr(path.f("exit"), "%s is before the entry %s", t.Exit, t.Entry)
+			return nil, fieldErr(path.f("exit"), "exit_before_entry", "%s is before the entry %s", t.Exit, t.Entry)
 		}
 		gi, err := grantRef(path, t.Grant)
 		if err != nil {
@@ -233,7 +253,7 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 		}
 		p := c.grants[gi].pack
 		if !p.Effective.Contains(t.Entry) {
-			return nil, fieldErr(path.f("entry"), "%s is outside the period in which rule %s is in force (%s to %s)", t.Entry, p.ID, orOpen(p.Effective.From), orOpen(p.Effective.Until))
+			return nil, fieldErr(path.f("entry"), "out_of_force", "%s is outside the period in which rule %s is in force (%s to %s)", t.Entry, p.ID, orOpen(p.Effective.From), orOpen(p.Effective.Until))
 		}
 		c.trips[i] = tripInfo{Trip: t, index: i, grant: gi}
 	}
@@ -255,10 +275,10 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 		if i > 0 {
 			prev := &c.trips[i-1]
 			if prev.Exit == 0 {
-				return nil, fieldErr(fmt.Sprintf("trips[%d].exit", prev.index), "missing, but trips[%d] enters later on %s; only the last trip may be open", t.index, t.Entry)
+				return nil, fieldErr(fmt.Sprintf("trips[%d].exit", prev.index), "open_trip", "missing, but trips[%d] enters later on %s; only the last trip may be open", t.index, t.Entry)
 			}
 			if t.Entry < prev.Exit {
-				return nil, fieldErr(fmt.Sprintf("trips[%d].entry", t.index), "%s overlaps trips[%d] (%s to %s); trips may share only an exit day with a same-day re-entry", t.Entry, prev.index, prev.Entry, prev.Exit)
+				return nil, fieldErr(fmt.Sprintf("trips[%d].entry", t.index), "overlap", "%s overlaps trips[%d] (%s to %s); trips may share only an exit day with a same-day re-entry", t.Entry, prev.index, prev.Entry, prev.Exit)
 			}
 			// Leaving and re-entering on one day counts that day once, under
 			// the entering trip; moving to another area on that day is a day
@@ -272,7 +292,10 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 		t := &c.trips[i]
 		t.visaDays = visaDays[t.grant]
 		if t.Exit != 0 {
-			visaDays[t.grant] += t.Exit.Sub(t.Entry) + 1 - boolInt(t.shared)
+			// A day shared with a same-day re-entry on the same visa is one
+			// day of it; re-entering on another grant, the day was still
+			// spent on this one.
+			visaDays[t.grant] += t.Exit.Sub(t.Entry) + 1 - boolInt(t.shared && c.trips[i+1].grant == t.grant)
 		}
 	}
 	for i := range c.trips {
@@ -316,9 +339,9 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 		}
 		if ti < 0 {
 			if entriesSeen[gi] == 0 {
-				return nil, fieldErr(path.f("grant"), "grant %q is never used by a trip; an extension must extend a stay", c.grants[gi].g.ID)
+				return nil, fieldErr(path.f("grant"), "grant_unused", "grant %q is never used by a trip; an extension must extend a stay", c.grants[gi].g.ID)
 			}
-			return nil, fieldErr(path.f("filed"), "%s is not during any trip on grant %q; extensions are filed from inside the country", e.Filed, c.grants[gi].g.ID)
+			return nil, fieldErr(path.f("filed"), "filed_outside_trip", "%s is not during any trip on grant %q; extensions are filed from inside the country", e.Filed, c.grants[gi].g.ID)
 		}
 		c.exts = append(c.exts, extInfo{Extension: e, index: i, trip: ti})
 	}
@@ -339,7 +362,7 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 		c.stayOf(i, maxDate, &ts, nil)
 		if ts.badExt >= 0 {
 			e := c.exts[ts.badExt]
-			return nil, fieldErr(fmt.Sprintf("extensions[%d].granted_until", e.index), "%s is not after the authorised last day %s it extends", e.GrantedUntil, ts.badUntil)
+			return nil, fieldErr(fmt.Sprintf("extensions[%d].granted_until", e.index), "granted_until_early", "%s is not after the authorised last day %s it extends", e.GrantedUntil, ts.badUntil)
 		}
 	}
 	return c, nil
@@ -347,10 +370,10 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 
 func checkExtension(path elem, e *Extension, p *rules.Pack) error {
 	if p.Extension == nil {
-		return fieldErr(path.f(""), "rule %s allows no extension of stay", p.ID)
+		return fieldErr(path.f(""), "no_extension", "rule %s allows no extension of stay", p.ID)
 	}
 	if e.Filed == 0 {
-		return fieldErr(path.f("filed"), "required: the date the application was filed, YYYY-MM-DD")
+		return fieldErr(path.f("filed"), "filed_required", "required: the date the application was filed, YYYY-MM-DD")
 	}
 	for _, l := range []struct {
 		name  string
@@ -358,28 +381,28 @@ func checkExtension(path elem, e *Extension, p *rules.Pack) error {
 	}{{"requested_days", e.RequestedDays, maxDays}, {"requested_months", e.RequestedMonths, maxMonths},
 		{"granted_days", e.GrantedDays, maxDays}, {"granted_months", e.GrantedMonths, maxMonths}} {
 		if l.v < 0 || l.v > l.hi {
-			return fieldErr(path.f(l.name), "%d is outside 1–%d", l.v, l.hi)
+			return fieldErr(path.f(l.name), "outside", "%d is outside 1–%d", l.v, l.hi)
 		}
 	}
 	if e.RequestedDays != 0 && e.RequestedMonths != 0 {
-		return fieldErr(path.f("requested_months"), "give requested_days or requested_months, not both")
+		return fieldErr(path.f("requested_months"), "requested_both", "give requested_days or requested_months, not both")
 	}
 	switch e.Outcome {
 	case "":
-		return fieldErr(path.f("outcome"), "required; accepted: pending, granted, refused")
+		return fieldErr(path.f("outcome"), "outcome_required", "required; accepted: pending, granted, refused")
 	case Pending:
 		if e.Decided != 0 {
-			return fieldErr(path.f("decided"), "a pending application has no decision date; set outcome to granted or refused")
+			return fieldErr(path.f("decided"), "pending_decided", "a pending application has no decision date; set outcome to granted or refused")
 		}
 		if e.GrantedDays != 0 || e.GrantedMonths != 0 || e.GrantedUntil != 0 {
-			return fieldErr(path.f("outcome"), "is pending, but a granted length is given")
+			return fieldErr(path.f("outcome"), "pending_granted", "is pending, but a granted length is given")
 		}
 	case Granted, Refused:
 		if e.Decided == 0 {
-			return fieldErr(path.f("decided"), "required for a %s application: the date of the decision", e.Outcome)
+			return fieldErr(path.f("decided"), "decided_required", "required for a %s application: the date of the decision", e.Outcome)
 		}
 		if e.Decided < e.Filed {
-			return fieldErr(path.f("decided"), "%s is before filed %s", e.Decided, e.Filed)
+			return fieldErr(path.f("decided"), "decided_before_filed", "%s is before filed %s", e.Decided, e.Filed)
 		}
 	}
 	n := 0
@@ -389,16 +412,16 @@ func checkExtension(path elem, e *Extension, p *rules.Pack) error {
 		}
 	}
 	if e.Outcome == Granted && n != 1 {
-		return fieldErr(path.f("granted_days"), "a granted application needs exactly one of granted_days, granted_months, granted_until")
+		return fieldErr(path.f("granted_days"), "granted_length", "a granted application needs exactly one of granted_days, granted_months, granted_until")
 	}
 	if e.Outcome == Refused && n != 0 {
-		return fieldErr(path.f("outcome"), "is refused, but a granted length is given")
+		return fieldErr(path.f("outcome"), "refused_granted", "is refused, but a granted length is given")
 	}
 	if e.RefusalReason != "" && e.Outcome != Refused {
-		return fieldErr(path.f("refusal_reason"), "only a refused application has a refusal reason")
+		return fieldErr(path.f("refusal_reason"), "refusal_reason_not_refused", "only a refused application has a refusal reason")
 	}
 	if e.GrantedMonths != 0 && p.Extension.EndOfMonth == 0 {
-		return fieldErr(path.f("granted_months"), "rule %s states no end-of-month rule; give granted_until instead", p.ID)
+		return fieldErr(path.f("granted_months"), "granted_months_no_eom", "rule %s states no end-of-month rule; give granted_until instead", p.ID)
 	}
 	return nil
 }

@@ -852,7 +852,7 @@ func TestBrowserAccessibility(t *testing.T) {
 
 	// Every page in each language, and the forms refused, with their
 	// errors beside the fields.
-	for _, l := range i18n.Langs {
+	for _, l := range i18n.Choices {
 		c.open("/")
 		c.switchLang(l)
 		p, in := e.Server.catalog.Printer(l), " in "+string(l)

@@ -620,8 +620,8 @@ func TestAccountPagesRender(t *testing.T) {
 	b.post("/admin/users", "username", "worker1", "password", testPassword, "role", "caseworker", "team", "north").want(t, http.StatusSeeOther)
 	b.post("/account/tokens", "token_name", "t", "days", "3", "scopes", "case.read").want(t, http.StatusOK)
 	b.post("/account/calendar").want(t, http.StatusOK)
-	wantLang := map[i18n.Lang]string{i18n.English: "en", i18n.Chinese: "zh-Hans", i18n.Korean: "ko"}
-	for _, l := range i18n.Langs {
+	wantLang := map[i18n.Lang]string{i18n.English: "en", i18n.Chinese: "zh-Hans", i18n.Korean: "ko", i18n.KoreanKP: "ko-KP"}
+	for _, l := range i18n.Choices {
 		b.cookies[LangCookie] = string(l)
 		pages := map[string]*page{
 			"/account":         b.get("/account"),

@@ -253,7 +253,7 @@ func engineError(p *i18n.Printer, errs fieldErrors, err error, fieldOf func(path
 	}
 	field := fieldOf(ae.Field)
 	errs[field] = p.T("form.rejected", "detail", ae.Msg)
-	if msg, ok := knownError(p, ae.Msg); ok {
+	if msg, ok := invalidText(p, ae.Reason, ae.Args); ok {
 		errs[field] = msg
 	}
 	return true
@@ -548,7 +548,7 @@ func (s *Server) planFor(p *i18n.Printer, h *stay.History, v *caseView) *stay.Pl
 		v.Errors["enter"] = p.T("form.rejected", "detail", err.Error())
 		var fe *stay.FieldError
 		if errors.As(err, &fe) {
-			if msg, ok := knownError(p, fe.Msg); ok {
+			if msg, ok := invalidText(p, fe.Code, fe.Args); ok {
 				v.Errors["enter"] = msg
 			}
 		}
@@ -590,7 +590,7 @@ func (s *Server) whatIf(p *i18n.Printer, h *stay.History, v *caseView) {
 		v.Errors["file"] = p.T("form.rejected", "detail", err.Error())
 		var fe *stay.FieldError
 		if errors.As(err, &fe) {
-			if msg, ok := knownError(p, fe.Msg); ok {
+			if msg, ok := invalidText(p, fe.Code, fe.Args); ok {
 				v.Errors["file"] = msg
 			}
 		}
@@ -749,7 +749,7 @@ func (s *Server) partForm(w http.ResponseWriter, r *http.Request, n int) error {
 			errs["requested_months"] = p.T("form.days_or_months")
 		}
 		if n := utf8.RuneCountInString(in.RefusalReason); n > 500 {
-			errs["refusal_reason"] = p.T("err.too_long", "1", 500)
+			errs["refusal_reason"] = p.T("invalid.too_long", "1", 500)
 		}
 		if in.Filed == 0 && errs["filed"] == "" {
 			errs["filed"] = p.T("form.required")

@@ -175,11 +175,14 @@ func consequenceText(p *i18n.Printer, c stay.Consequence) string {
 	var s string
 	switch c.Kind {
 	case stay.KindFine:
-		amount := strconv.Itoa(c.Max) + " " + c.Currency
+		// Ranges and money in the reader's way: "0至10000元" in Chinese.
+		amount := strconv.Itoa(c.Max)
 		if c.Min != c.Max {
-			amount = strconv.Itoa(c.Min) + "–" + amount
+			amount = p.T("format.range", "lo", c.Min, "hi", c.Max)
 		}
-		s = p.T("conseq.fine", "amount", amount, "days", p.N("days", c.Days), "per_day", c.PerDay, "currency", c.Currency)
+		cur := p.T("currency." + c.Currency)
+		amount = p.T("format.money", "amount", amount, "currency", cur)
+		s = p.T("conseq.fine", "amount", amount, "days", p.N("days", c.Days), "per_day", p.T("format.money", "amount", c.PerDay, "currency", cur))
 		if c.Discretionary {
 			s += p.T("format.sentence_sep") + p.T("conseq.discretionary")
 		}
@@ -191,7 +194,7 @@ func consequenceText(p *i18n.Printer, c stay.Consequence) string {
 	case stay.KindReentryBar:
 		years := strconv.Itoa(c.Years)
 		if c.YearsMin != c.Years {
-			years = strconv.Itoa(c.YearsMin) + "–" + years
+			years = p.T("format.range", "lo", c.YearsMin, "hi", c.Years)
 		}
 		if c.Prospective {
 			s = p.T("conseq.bar_prospective", "years", years, "days", p.N("days", c.Days), "date", p.Date(c.From))
@@ -212,52 +215,27 @@ func consequenceText(p *i18n.Printer, c stay.Consequence) string {
 	return s
 }
 
-// knownErrors recognise the engine's and the service's validation
-// messages, which are English, and word them in the reader's language.
-// Each pattern's groups are dates or numbers the message names.
-var knownErrors = []struct {
-	re  *regexp.Regexp
-	key string
-}{
-	{regexp.MustCompile(`^(\d{4}-\d\d-\d\d) is before the entry (\d{4}-\d\d-\d\d)$`), "err.exit_before_entry"},
-	{regexp.MustCompile(`^missing, but trips\[\d+\] enters later on (\d{4}-\d\d-\d\d); only the last trip may be open$`), "err.open_trip"},
-	{regexp.MustCompile(`^(\d{4}-\d\d-\d\d) overlaps trips\[\d+\] \((\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d|)\)`), "err.overlap"},
-	{regexp.MustCompile(`^(\d{4}-\d\d-\d\d) is not during any trip on grant`), "err.filed_outside_trip"},
-	{regexp.MustCompile(`^(\d{4}-\d\d-\d\d) is before filed (\d{4}-\d\d-\d\d)$`), "err.decided_before_filed"},
-	{regexp.MustCompile(`^rule \S+ allows no extension of stay$`), "err.no_extension"},
-	{regexp.MustCompile(`^(\d+) is outside 1–(\d+)$`), "err.outside"},
-	{regexp.MustCompile(`^(\d+) exceeds the (\d+) \S+ rule \S+ allows$`), "err.exceeds"},
-	{regexp.MustCompile(`^required by rule \S+: the duration of stay stated on the visa`), "err.stay_days_required"},
-	{regexp.MustCompile(`^(\d{4}-\d\d-\d\d) is outside the period in which rule \S+ is in force`), "err.out_of_force"},
-	{regexp.MustCompile(`^required when there is more than one grant`), "err.grant_required"},
-	{regexp.MustCompile(`^no grant has id`), "err.unknown_grant"},
-	{regexp.MustCompile(`^(\d{4}-\d\d-\d\d) is not after the authorised last day (\d{4}-\d\d-\d\d) it extends$`), "err.granted_until_early"},
-	{regexp.MustCompile(`^at most (\d+) characters`), "err.too_long"},
-	{regexp.MustCompile(`^(not valid UTF-8|control character)`), "err.bad_text"},
-	{regexp.MustCompile(`^(\d{4}-\d\d-\d\d) falls within a recorded trip \((\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d|open)\)`), "err.plan_in_trip"},
-	{regexp.MustCompile(`^required`), "form.required"},
-	{regexp.MustCompile(`^the case was changed by someone else`), "error.conflict"},
-	{regexp.MustCompile(`^\d{4}-\d\d-\d\d is before valid_from`), "err.valid_until_before_from"},
-}
-
-// knownError words msg in the reader's language, if it is a message the
-// UI knows; dates in it are written the reader's way.
-func knownError(p *i18n.Printer, msg string) (string, bool) {
-	for _, k := range knownErrors {
-		m := k.re.FindStringSubmatch(msg)
-		if m == nil {
-			continue
-		}
-		args := make([]any, 0, 2*len(m))
-		for i, g := range m[1:] {
-			if d, err := date.Parse(g); err == nil {
-				g = p.Date(d)
-			} else if g == "open" {
-				g = p.T("regime.open")
-			}
-			args = append(args, strconv.Itoa(i+1), g)
-		}
-		return p.T(k.key, args...), true
+// invalidText words an invalid field in the reader's language from its
+// reason code and typed arguments (dates in the reader's way, outcomes
+// and "open" translated); false when there is no reason to word it by.
+func invalidText(p *i18n.Printer, reason string, args []any) (string, bool) {
+	if reason == "" {
+		return "", false
 	}
-	return "", false
+	named := make([]any, 0, 2*len(args))
+	for i, a := range args {
+		var v any = a
+		switch x := a.(type) {
+		case date.Date:
+			v = p.Date(x)
+		case stay.Outcome:
+			v = p.T("outcome." + string(x))
+		case string:
+			if x == "open" {
+				v = p.T("regime.open")
+			}
+		}
+		named = append(named, strconv.Itoa(i+1), v)
+	}
+	return p.T("invalid."+reason, named...), true
 }

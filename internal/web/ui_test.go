@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"visaclock/internal/caseload"
 	"visaclock/internal/i18n"
 	"visaclock/internal/stay"
 )
@@ -224,7 +225,7 @@ func TestEveryPageRenders(t *testing.T) {
 	for _, pid := range e.Packs.IDs() {
 		paths = append(paths, "/regimes/"+pid)
 	}
-	for _, l := range i18n.Langs {
+	for _, l := range i18n.Choices {
 		b.cookies[LangCookie] = string(l)
 		for _, p := range paths {
 			r := b.get(p)
@@ -291,12 +292,30 @@ func TestKeysUsedExist(t *testing.T) {
 	for _, id := range embeddedPacks(t).IDs() {
 		f, _ := embeddedPacks(t).File(id)
 		used["regime.source."+f.Source] = true
+		if o := f.Overstay; o != nil && o.Fine != nil {
+			used["currency."+o.Fine.Currency] = true
+		}
 		for _, r := range packRules(f) {
 			used[r.Key] = true
 		}
 	}
-	for _, k := range knownErrors {
-		used[k.key] = true
+	// Every error the engine or the service may give for a field is
+	// worded by its code.
+	for _, code := range append(slices.Clone(stay.ErrorCodes), caseload.Reasons...) {
+		used["invalid."+code] = true
+	}
+	// Every next action, in each of its wordings.
+	for _, a := range []stay.NextAction{
+		{Kind: stay.ActFileExtension}, {Kind: stay.ActAwaitDecision}, {Kind: stay.ActAwaitDecision, Date: 1}, {Kind: stay.ActAwaitDecision, Unknown: true},
+		{Kind: stay.ActReturnToOffice}, {Kind: stay.ActLeaveBy}, {Kind: stay.ActLeaveBy, Condition: stay.IfRefused},
+		{Kind: stay.ActLeaveNow}, {Kind: stay.ActLeaveNow, Condition: stay.IfRefused}, {Kind: stay.ActLeaveNow, LateRefusal: true},
+		{Kind: stay.ActLeaveAvoidBar, BarYears: 3, BarYearsMin: 3}, {Kind: stay.ActLeaveAvoidBar, BarYears: 10, BarYearsMin: 1}, {Kind: stay.ActSeekAdvice},
+	} {
+		used[actionKey(a)] = true
+	}
+	for _, k := range []string{"next.bar_now", "next.other_reading", "next.title", "action.receipt_expired", "action.must_leave_by.if_refused",
+		"step.visa_stay.left", "step.bar_minor.unknown"} {
+		used[k] = true
 	}
 	keys := c.Keys(i18n.English)
 	var missing []string
