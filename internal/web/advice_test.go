@@ -57,7 +57,8 @@ func TestPendingIsNeverToldToLeaveAsIfCertain(t *testing.T) {
 		b.post("/lang", "lang", "en", "next", "/").want(t, http.StatusSeeOther)
 		b.login("admin", testPassword)
 		b.get("/cases/"+id).want(t, http.StatusOK).
-			contains(t, "Go back to the exit-entry office at once: the acceptance receipt ran out on 18 Apr 2018",
+			contains(t, "its acceptance receipt ran out on 18 Apr 2018; the law does not say what follows",
+				"Go back to the exit-entry office at once: the acceptance receipt ran out on 18 Apr 2018",
 				"If the application is refused, leave at once").complete(t)
 	})
 }

@@ -517,6 +517,13 @@ func statusSentence(p *i18n.Printer, ev *stay.Evaluation) string {
 	case stay.StateLawful:
 		return p.T("status.lawful", "date", p.Date(ev.AuthorizedUntil), "left", p.N("days_left", ev.DaysRemaining))
 	case stay.StatePending:
+		// A receipt that has run out is what the person must act on: the
+		// status says so rather than "lawful".
+		for _, d := range ev.Deadlines {
+			if d.Kind == stay.ReceiptExpires && d.Date < ev.AsOf {
+				return p.T("status.pending_receipt_expired", "date", p.Date(ev.AuthorizedUntil), "receipt", p.Date(d.Date))
+			}
+		}
 		return p.T("status.pending", "date", p.Date(ev.AuthorizedUntil))
 	case stay.StateOverstay:
 		// The days of this overstay, from its first day to today; the
