@@ -40,8 +40,8 @@ func FuzzParsePack(f *testing.F) {
 		f.Add(data)
 		n++
 	}
-	if n != 5 {
-		f.Fatalf("seeded %d embedded packs, want 5", n)
+	if n != 8 {
+		f.Fatalf("seeded %d embedded packs, want 8", n)
 	}
 	for _, s := range []string{
 		"id: x\nversion: '1'\ntitle: t\njurisdiction: J\nsource: law\nwindow: {rule: w, citation: c, length: 10, limit: 3}\n",

@@ -13,7 +13,7 @@ func TestEmbeddedPacksLoadAndPassTheirExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"cn-family-visit", "cn-family-visit-2019-report", "schengen-short-stay", "uk-standard-visitor", "us-visitor"}
+	want := []string{"cn-240-hour-transit", "cn-dprk-border-pass", "cn-family-visit", "cn-family-visit-2019-report", "cn-visa-free-unilateral", "schengen-short-stay", "uk-standard-visitor", "us-visitor"}
 	got := r.IDs()
 	if len(got) != len(want) {
 		t.Fatalf("packs = %v, want %v", got, want)

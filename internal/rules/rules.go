@@ -269,6 +269,12 @@ type Extension struct {
 	Refusal *Refusal `json:"refusal"`
 	// EndOfMonth resolves month extensions; required if any length is in months.
 	EndOfMonth EOM `json:"end_of_month"`
+	// Exceptional marks an extension granted only for reasons the engine
+	// cannot judge (the EEAL Art. 34 stay permit of a visa-free entrant:
+	// humanitarian reasons, force majeure). It is never offered as a next
+	// step, a filing deadline or a plan; an application that was filed is
+	// judged like any other.
+	Exceptional bool `json:"exceptional"`
 }
 
 // Cap bounds the total extension of a stay.

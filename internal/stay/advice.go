@@ -51,9 +51,10 @@ func (c *Case) advise(ev *Evaluation, i int, ts *tripStay, asOf date.Date) {
 				ev.NextActions = append(ev.NextActions, NextAction{Kind: ActFileExtension, Date: d.Date, Rule: d.Rule, Citation: d.Citation})
 			}
 		}
+		extendable := len(ev.NextActions) > 0 // a file_extension action
 		for _, d := range ev.Deadlines {
 			if d.Kind == MustLeaveBy {
-				ev.NextActions = append(ev.NextActions, NextAction{Kind: ActLeaveBy, Date: d.Date, Rule: d.Rule, Citation: d.Citation})
+				ev.NextActions = append(ev.NextActions, NextAction{Kind: ActLeaveBy, Date: d.Date, Extendable: extendable, Rule: d.Rule, Citation: d.Citation})
 			}
 		}
 	case StatePending:
@@ -135,6 +136,9 @@ func (a NextAction) Sentence() string {
 	case ActLeaveBy:
 		if a.Condition == IfRefused {
 			return fmt.Sprintf("If the application is refused, leave by %s; if the refusal comes after that day, leave at once.", a.Date)
+		}
+		if !a.Extendable {
+			return fmt.Sprintf("Leave by %s.", a.Date)
 		}
 		return fmt.Sprintf("Leave by %s, unless an extension is granted before then.", a.Date)
 	case ActLeaveNow:

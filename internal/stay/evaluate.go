@@ -120,6 +120,8 @@ type NextAction struct {
 	// LateRefusal marks leave_now after a refusal that came when the stay
 	// had already run out: the law gives no time to leave.
 	LateRefusal bool
+	// Extendable marks leave_by when an extension may still be filed.
+	Extendable bool
 	// Unknown marks a date the engine could not work out (a holiday
 	// calendar it does not have).
 	Unknown  bool
@@ -435,7 +437,7 @@ func deadline(kind string, d date.Date, r *rules.Rule) Deadline {
 // filingDeadlines adds the extension filing window of the subject trip.
 func (c *Case) filingDeadlines(ev *Evaluation, i int, ts *tripStay, asOf date.Date) {
 	x := c.grants[c.trips[i].grant].pack.Extension
-	if x == nil || !ts.limited || ts.pending >= 0 {
+	if x == nil || x.Exceptional || !ts.limited || ts.pending >= 0 {
 		return
 	}
 	if x.MaxCount > 0 && ts.count >= x.MaxCount {

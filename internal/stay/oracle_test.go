@@ -31,12 +31,14 @@ package stay
 //     grant left that day), though the area counts it once.
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
 
 	"visaclock/internal/date"
 	"visaclock/internal/rules"
+	"visaclock/internal/workdays"
 )
 
 // naiveResult is what the oracle says about a history on one day.
@@ -397,6 +399,57 @@ func naiveUnlawful(t *naiveTrip, d date.Date, days naiveDays, honourProtection b
 	return false
 }
 
+// naiveReceiptEnd is the last day of an acceptance receipt valid for n
+// working days, for an application filed on filed: walking one day at a
+// time from the day after filing, asking the PRC calendar of each day
+// whether it is a working day, the n-th working day met. When the walk
+// reaches a day whose year the calendar does not cover, there is no date,
+// and the year of that day is returned instead.
+func naiveReceiptEnd(filed date.Date, n int) (end date.Date, uncovered int) {
+	cal := workdays.CN()
+	d := filed
+	for worked := 0; worked < n; {
+		d = d.AddDays(1)
+		ok, err := cal.IsWorkday(d)
+		if err != nil {
+			if _, is := errors.AsType[*workdays.UncoveredError](err); !is {
+				panic("oracle: " + err.Error())
+			}
+			return 0, d.Year()
+		}
+		if ok {
+			worked++
+		}
+	}
+	return d, 0
+}
+
+// naiveVisaDaysBefore counts the calendar days before day on which the
+// person was present under grant id, over all its trips (an open trip is
+// present through max(entry, asOf)), each day once. For a trip on a visa,
+// its duration of stay less this count at the trip's entry is what the
+// earlier entries left.
+func naiveVisaDaysBefore(h *History, id string, day, asOf date.Date) int {
+	days := map[date.Date]bool{}
+	for _, tr := range h.Trips {
+		if tr.Grant != id && !(tr.Grant == "" && h.Grants[0].ID == id) {
+			continue
+		}
+		last := tr.Exit
+		if last == 0 {
+			last = max(tr.Entry, asOf)
+		}
+		for d := tr.Entry; d <= last && d < day; d++ {
+			days[d] = true
+		}
+	}
+	return len(days)
+}
+
+// NaiveReceiptEnd is naiveReceiptEnd for the receipt properties of package
+// stay_test, which run on the embedded packs.
+var NaiveReceiptEnd = naiveReceiptEnd
+
 // naiveCountUpTo counts the present days on or before d.
 func naiveCountUpTo(present map[date.Date]bool, d date.Date) int {
 	n := 0
@@ -631,6 +684,65 @@ func TestOracleSanity(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := naiveEvaluate(&tc.h, packs, tc.asOf); got != tc.want {
 				t.Errorf("naiveEvaluate(%s, %s)\n got  %+v\n want %+v", tc.h.String(), tc.asOf, got, tc.want)
+			}
+		})
+	}
+	// The engine on the visa cases, worked out by hand above.
+	for _, tc := range visaTests {
+		t.Run("engine/"+tc.name, func(t *testing.T) {
+			c, err := Prepare(&tc.h, func(id string) (*rules.Pack, bool) { p, ok := packs[id]; return p, ok })
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := c.Evaluate(tc.asOf)
+			got := naiveResult{State: string(ev.State), AuthorizedUntil: ev.AuthorizedUntil, OverstayDays: ev.OverstayDays,
+				WindowUsed: ev.Window.Used, PlannedViolation: ev.PlannedViolation.Date}
+			if ev.State == StateOverstay && tc.want.AuthorizedUntil < subjectEntry(&tc.h, tc.asOf) {
+				// No lawful day in this stay: the engine gives none (see
+				// TestAgreesWithOracle).
+				got.AuthorizedUntil = tc.want.AuthorizedUntil
+			}
+			if got != tc.want {
+				t.Errorf("Evaluate(%s, %s)\n got  %+v\n want %+v", tc.h.String(), tc.asOf, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNaiveReceiptEndSanity(t *testing.T) {
+	d := date.MustParse
+	tests := []struct {
+		name      string
+		filed     string
+		n         int
+		want      string // "" for no date
+		uncovered int
+	}{
+		// 国办发明电〔2023〕7号: 1-7 October 2024 off, Sunday 29 September and
+		// Saturday 12 October worked. From Friday 27 September: 29, 30 Sep,
+		// 8, 9, 10, 11, 12 Oct.
+		{"across National Day 2024", "2024-09-27", 7, "2024-10-12", 0},
+		// The filing day never counts, even a working day: Monday 3 June
+		// 2024 + 1 is Tuesday 4 June.
+		{"one working day", "2024-06-03", 1, "2024-06-04", 0},
+		// 1-3 January 2013 off, Saturday 5 and Sunday 6 January worked:
+		// 4, 5, 6, 7, 8, 9, 10 January. The filing day's year (2012) is not
+		// on file, but the walk never asks about it.
+		{"from the last day before the calendar", "2012-12-31", 7, "2013-01-10", 0},
+		{"a day before the calendar", "2012-12-30", 7, "", 2012},
+		// 29, 30, 31 December 2026 are working days; 2027 is not on file.
+		{"past the calendar", "2026-12-28", 7, "", 2027},
+		{"ending on the calendar's last day", "2026-12-28", 3, "2026-12-31", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			end, year := naiveReceiptEnd(d(tc.filed), tc.n)
+			want := date.Date(0)
+			if tc.want != "" {
+				want = d(tc.want)
+			}
+			if end != want || year != tc.uncovered {
+				t.Errorf("naiveReceiptEnd(%s, %d) = %s, %d; want %s, %d", tc.filed, tc.n, end, year, want, tc.uncovered)
 			}
 		})
 	}

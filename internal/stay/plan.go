@@ -194,7 +194,7 @@ func planEarliest(base *History, lookup Lookup, e date.Date, grant string, pl *P
 func (c *Case) schedule(i int, ts *tripStay, end date.Date, endRule *rules.Rule, pl *Plan) {
 	p := c.grants[c.trips[i].grant].pack
 	x := p.Extension
-	if x == nil || endRule != ts.untilRule {
+	if x == nil || x.Exceptional || endRule != ts.untilRule {
 		return // no extensions, or the stay is bound by something they cannot move
 	}
 	limit := c.extensionCap(i, ts)

@@ -55,9 +55,9 @@ type tripInfo struct {
 	entryNo int // 1 for the first entry on its grant
 	span    int // index into its area's spans
 	shared  bool
-	// visaDays is the days present under the same grant before this trip,
-	// counting entry and exit days, each day once: what a visa's duration
-	// of stay has already used.
+	// visaDays is the days present under the same grant before this
+	// trip's day of entry, counting entry and exit days, each calendar day
+	// once: what a visa's duration of stay has already used.
 	visaDays int
 	extLo    int // exts[extLo:extHi] were filed during this trip
 	extHi    int
@@ -288,14 +288,15 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 		entriesSeen[t.grant]++
 		t.entryNo = entriesSeen[t.grant]
 	}
+	// Each calendar day counts once per visa, however many trips touch it.
+	lastDay := make([]date.Date, len(c.grants))
 	for i := range c.trips {
 		t := &c.trips[i]
-		t.visaDays = visaDays[t.grant]
+		again := boolInt(lastDay[t.grant] == t.Entry)
+		t.visaDays = visaDays[t.grant] - again
 		if t.Exit != 0 {
-			// A day shared with a same-day re-entry on the same visa is one
-			// day of it; re-entering on another grant, the day was still
-			// spent on this one.
-			visaDays[t.grant] += t.Exit.Sub(t.Entry) + 1 - boolInt(t.shared && c.trips[i+1].grant == t.grant)
+			visaDays[t.grant] += t.Exit.Sub(t.Entry) + 1 - again
+			lastDay[t.grant] = t.Exit
 		}
 	}
 	for i := range c.trips {

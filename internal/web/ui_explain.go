@@ -34,6 +34,8 @@ func actionKey(a stay.NextAction) string {
 		k += ".late_refusal"
 	case a.Kind == stay.ActLeaveAvoidBar && a.BarYearsMin < a.BarYears:
 		k += ".range"
+	case a.Kind == stay.ActLeaveBy && !a.Extendable:
+		k += ".final"
 	}
 	return k
 }

@@ -307,7 +307,7 @@ func TestKeysUsedExist(t *testing.T) {
 	// Every next action, in each of its wordings.
 	for _, a := range []stay.NextAction{
 		{Kind: stay.ActFileExtension}, {Kind: stay.ActAwaitDecision}, {Kind: stay.ActAwaitDecision, Date: 1}, {Kind: stay.ActAwaitDecision, Unknown: true},
-		{Kind: stay.ActReturnToOffice}, {Kind: stay.ActLeaveBy}, {Kind: stay.ActLeaveBy, Condition: stay.IfRefused},
+		{Kind: stay.ActReturnToOffice}, {Kind: stay.ActLeaveBy}, {Kind: stay.ActLeaveBy, Extendable: true}, {Kind: stay.ActLeaveBy, Condition: stay.IfRefused},
 		{Kind: stay.ActLeaveNow}, {Kind: stay.ActLeaveNow, Condition: stay.IfRefused}, {Kind: stay.ActLeaveNow, LateRefusal: true},
 		{Kind: stay.ActLeaveAvoidBar, BarYears: 3, BarYearsMin: 3}, {Kind: stay.ActLeaveAvoidBar, BarYears: 10, BarYearsMin: 1}, {Kind: stay.ActSeekAdvice},
 	} {
