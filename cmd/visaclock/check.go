@@ -16,8 +16,10 @@ import (
 	"visaclock/internal/casefile"
 	"visaclock/internal/date"
 	"visaclock/internal/document"
+	"visaclock/internal/i18n"
 	"visaclock/internal/packs"
 	"visaclock/internal/stay"
+	"visaclock/internal/wording"
 )
 
 func runCheck(ctx context.Context, now func() time.Time, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -25,6 +27,7 @@ func runCheck(ctx context.Context, now func() time.Time, args []string, stdin io
 	asJSON := fs.Bool("json", false, "write JSON instead of text")
 	batch := fs.Bool("batch", false, "read JSON lines, one history per line, and write one evaluation per line")
 	rulesDir := fs.String("rules", "", "also load the rule packs in `DIR`")
+	lang := fs.String("lang", "", "write the text in `LANG`: en, zh, ko or ko-KP (default en)")
 	var asOf date.Date
 	fs.Var(dateFlag{&asOf}, "as-of", "evaluate on `DATE` when a history gives no as_of (default today)")
 	if err := parseFlags(fs, args); err != nil {
@@ -32,6 +35,21 @@ func runCheck(ctx context.Context, now func() time.Time, args []string, stdin io
 	}
 	if asOf == 0 {
 		asOf = today(now)
+	}
+	var printer *i18n.Printer
+	if *lang != "" {
+		if *asJSON || *batch {
+			return usageError{"check: --lang words the text output; JSON stays English, so give --lang without --json or --batch"}
+		}
+		l, ok := i18n.Parse(*lang)
+		if !ok {
+			return usageError{fmt.Sprintf("check: --lang %q is not accepted; accepted: en, zh, ko, ko-KP", *lang)}
+		}
+		cat, err := i18n.Load()
+		if err != nil {
+			return err
+		}
+		printer = cat.Printer(l)
 	}
 	reg, err := loadRules(*rulesDir)
 	if err != nil {
@@ -75,6 +93,10 @@ func runCheck(ctx context.Context, now func() time.Time, args []string, stdin io
 		}
 		_, err = fmt.Fprintf(stdout, "%s\n", b)
 		if err != nil {
+			return err
+		}
+	} else if printer != nil {
+		if _, err := io.WriteString(stdout, wording.Text(printer, ev)); err != nil {
 			return err
 		}
 	} else if err := ev.WriteText(stdout); err != nil {

@@ -1218,3 +1218,38 @@ func TestBatchAgreesWithCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckLang: --lang prints the answer in the reader's language, in the
+// statute's own terms for Chinese (非法居留, EEAL Art. 78) and with the
+// next actions first; an unknown language or --lang with --json is a usage
+// error that says what is accepted.
+func TestCheckLang(t *testing.T) {
+	for _, tt := range []struct {
+		lang string
+		want []string
+	}{
+		{"zh", []string{"2024年4月5日", "非法居留", "下一步怎么办:", "1. 停留期限已经届满", "可能产生的后果:", "0至2500元", "依据:"}},
+		{"ko", []string{"2024년 4월 5일", "해야 할 일:", "체류기간이 끝났습니다", "근거:"}},
+		{"ko-KP", []string{"해야 할 일:"}},
+		{"en", []string{"Overstaying since 1 Apr 2024", "What to do:", "1. Your stay has run out"}},
+	} {
+		out, _, err := runCLI(t, "", "check", "--lang", tt.lang, "testdata/cn-overstay.yaml")
+		if status(err) != 3 {
+			t.Errorf("--lang %s: exit %d (%v), want 3", tt.lang, status(err), err)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("--lang %s: output lacks %q:\n%s", tt.lang, w, out)
+			}
+		}
+		if i, j := strings.Index(out, "\n  1. "), strings.Index(out, "\n   1. "); i < 0 || j < 0 || i > j {
+			t.Errorf("--lang %s: the next actions do not come before the explanation:\n%s", tt.lang, out)
+		}
+	}
+	for _, args := range [][]string{{"check", "--lang", "fr", "testdata/cn-overstay.yaml"}, {"check", "--json", "--lang", "zh", "testdata/cn-overstay.yaml"}} {
+		_, _, err := runCLI(t, "", args...)
+		if status(err) != 2 || !strings.Contains(err.Error(), "--lang") {
+			t.Errorf("%v: %v (exit %d), want a usage error about --lang", args, err, status(err))
+		}
+	}
+}

@@ -82,7 +82,7 @@ func TestSegmentsMatchDailyEvaluation(t *testing.T) {
 			var wantDate date.Date
 			for _, dl := range ev.Deadlines {
 				if dl.Date >= d {
-					want, wantDate = kindOf(dl), dl.Date
+					want, wantDate = dl.Code(), dl.Date
 					break
 				}
 			}
@@ -94,7 +94,7 @@ func TestSegmentsMatchDailyEvaluation(t *testing.T) {
 				}
 			}
 			for _, dl := range ev.Deadlines {
-				if dl.Date >= d && (dl.Kind != stay.LeaveToAvoidBar || d == from) && !slices.Contains(deadlines, caseload.Deadline{Kind: kindOf(dl), Date: dl.Date}) {
+				if dl.Date >= d && (dl.Kind != stay.LeaveToAvoidBar || d == from) && !slices.Contains(deadlines, caseload.Deadline{Kind: dl.Code(), Date: dl.Date}) {
 					t.Fatalf("on %s the deadline %s %s is missing from %v\n%s", d, dl.Kind, dl.Date, deadlines, h)
 				}
 			}
@@ -149,12 +149,4 @@ func TestLongTimelines(t *testing.T) {
 			t.Fatalf("on %s: span says %s until %s, evaluation %s until %s", d, seg.State, seg.AuthorizedUntil, ev.State, ev.AuthorizedUntil)
 		}
 	}
-}
-
-// kindOf is the kind a list and a calendar store for a deadline.
-func kindOf(d stay.Deadline) string {
-	if d.Condition != "" {
-		return d.Kind + "." + d.Condition
-	}
-	return d.Kind
 }

@@ -398,7 +398,7 @@ func (s *Service) evaluateBorn(c *Case, born date.Date) error {
 	ev := sc.Evaluate(today)
 	c.Summary = Summary{AsOf: today, State: ev.State, AuthorizedUntil: ev.AuthorizedUntil, OverstayDays: ev.OverstayDays}
 	if len(ev.Deadlines) > 0 {
-		c.Summary.NextDeadline, c.Summary.DeadlineKind = ev.Deadlines[0].Date, deadlineKind(ev.Deadlines[0])
+		c.Summary.NextDeadline, c.Summary.DeadlineKind = ev.Deadlines[0].Date, ev.Deadlines[0].Code()
 	}
 	return nil
 }
@@ -423,14 +423,14 @@ func Timeline(c *stay.Case, from, horizon date.Date) ([]Segment, []Deadline) {
 			if d.Date < t || (d.Kind == stay.LeaveToAvoidBar && t > from) {
 				continue
 			}
-			dl := Deadline{Kind: deadlineKind(d), Date: d.Date}
+			dl := Deadline{Kind: d.Code(), Date: d.Date}
 			if !slices.Contains(deadlines, dl) {
 				deadlines = append(deadlines, dl)
 			}
 		}
 		for _, d := range ev.Deadlines {
 			if d.Date >= t {
-				seg.Deadline, seg.DeadlineKind = d.Date, deadlineKind(d)
+				seg.Deadline, seg.DeadlineKind = d.Date, d.Code()
 				break
 			}
 		}
@@ -490,16 +490,6 @@ func Timeline(c *stay.Case, from, horizon date.Date) ([]Segment, []Deadline) {
 
 // receiptExpired is the list's kind for a receipt that has run out.
 const receiptExpired = "receipt_expired"
-
-// deadlineKind is the kind a list stores: with its condition, if any
-// ("must_leave_by.if_refused"), so that no page shows a conditional
-// deadline as a certain one.
-func deadlineKind(d stay.Deadline) string {
-	if d.Condition != "" {
-		return d.Kind + "." + d.Condition
-	}
-	return d.Kind
-}
 
 func sameSegment(a, b Segment) bool {
 	return a.State == b.State && a.Since == b.Since && a.AuthorizedUntil == b.AuthorizedUntil && a.Deadline == b.Deadline && a.DeadlineKind == b.DeadlineKind

@@ -95,6 +95,17 @@ type Deadline struct {
 	Citation     string
 }
 
+// Code is the deadline's kind with its condition, if any
+// ("must_leave_by.if_refused"): what lists and calendars store and the
+// catalogue words, so that a conditional deadline is never shown as a
+// certain one.
+func (d Deadline) Code() string {
+	if d.Condition != "" {
+		return d.Kind + "." + d.Condition
+	}
+	return d.Kind
+}
+
 // Next action kinds.
 const (
 	ActFileExtension  = "file_extension"     // file an extension by Date

@@ -625,6 +625,9 @@ func genPRCHistory(t *rapid.T, p *rules.Pack) (*History, date.Date) {
 		}
 	}
 	asOf := filed.AddDays(rapid.IntRange(0, 45).Draw(t, "asof"))
+	if end, _ := naiveReceiptEnd(filed, p.Extension.Receipt.WorkingDays); end != 0 && rapid.IntRange(0, 3).Draw(t, "near receipt end") == 0 {
+		asOf = end.AddDays(rapid.IntRange(-1, 1).Draw(t, "from receipt end"))
+	}
 	if rapid.IntRange(0, 7).Draw(t, "before filing") == 0 {
 		asOf = filed.AddDays(-rapid.IntRange(1, 3).Draw(t, "days before"))
 	}

@@ -163,6 +163,9 @@ func TestEmbeddedReceiptAgreesWithWalk(t *testing.T) {
 		h.Extensions = append(h.Extensions, stay.Extension{Filed: filed, Outcome: stay.Pending})
 		timely := filed <= until.AddDays(-x.ClosesDaysBefore)
 		asOf := filed.AddDays(rapid.IntRange(0, 40).Draw(t, "asof"))
+		if end, _ := stay.NaiveReceiptEnd(filed, x.Receipt.WorkingDays); end != 0 && rapid.IntRange(0, 3).Draw(t, "near receipt end") == 0 {
+			asOf = end.AddDays(rapid.IntRange(-1, 1).Draw(t, "from receipt end"))
+		}
 		trip := stay.Trip{Entry: entry}
 		if rapid.Bool().Draw(t, "closed") {
 			trip.Exit = asOf.AddDays(rapid.IntRange(0, 30).Draw(t, "exit after"))

@@ -15,6 +15,7 @@ import (
 	"visaclock/internal/i18n"
 	"visaclock/internal/stay"
 	"visaclock/internal/timeline"
+	"visaclock/internal/wording"
 )
 
 // dashRow is one case on the dashboard.
@@ -49,14 +50,6 @@ type dashView struct {
 // stateWord is a state as the UI says it; colour never says it alone.
 func stateWord(p *i18n.Printer, st stay.State) string { return p.T("state." + string(st)) }
 
-// actionText is a deadline as an instruction: "File an extension by 31 Aug".
-func actionText(p *i18n.Printer, kind string, d date.Date) string {
-	if d == 0 || kind == "" {
-		return ""
-	}
-	return p.T("action."+kind, "date", p.Date(d))
-}
-
 func (s *Server) row(p *i18n.Printer, today date.Date, it caseload.ListItem) dashRow {
 	r := dashRow{ID: it.ID, Reference: it.Reference, Name: it.Name, State: it.State, StateWord: stateWord(p, it.State)}
 	switch it.State {
@@ -72,7 +65,7 @@ func (s *Server) row(p *i18n.Printer, today date.Date, it caseload.ListItem) das
 		r.Left = p.T("dash.waiting")
 	}
 	if it.Deadline != 0 {
-		r.Action = actionText(p, it.DeadlineKind, it.Deadline)
+		r.Action = wording.Deadline(p, it.DeadlineKind, it.Deadline)
 		r.ActionDate = it.Deadline.String()
 	}
 	return r
@@ -253,7 +246,7 @@ func engineError(p *i18n.Printer, errs fieldErrors, err error, fieldOf func(path
 	}
 	field := fieldOf(ae.Field)
 	errs[field] = p.T("form.rejected", "detail", ae.Msg)
-	if msg, ok := invalidText(p, ae.Reason, ae.Args); ok {
+	if msg, ok := wording.Invalid(p, ae.Reason, ae.Args); ok {
 		errs[field] = msg
 	}
 	return true
@@ -478,10 +471,10 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	ev := sc.Evaluate(today)
 	v.Eval = ev
-	v.Status, v.StatusClass = statusSentence(p, ev), string(ev.State)
+	v.Status, v.StatusClass = wording.Status(p, ev), string(ev.State)
 	for _, a := range ev.NextActions {
 		l := s.stepLine(p, stay.Step{Rule: a.Rule, Citation: a.Citation}, ev.Rule)
-		l.Text = actionSentence(p, a)
+		l.Text = wording.Action(p, a)
 		v.Actions = append(v.Actions, l)
 	}
 	if pv := ev.PlannedViolation; pv.Date != 0 {
@@ -493,7 +486,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 		v.Steps = append(v.Steps, s.stepLine(p, st, ev.Rule))
 	}
 	for _, cs := range ev.Consequences {
-		v.Conseq = append(v.Conseq, consequenceText(p, cs))
+		v.Conseq = append(v.Conseq, wording.Consequence(p, cs))
 	}
 	var plan *stay.Plan
 	if v.PlanEnter != "" {
@@ -512,26 +505,6 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 
 // statusSentence says the state in one sentence: "Lawful until 7 Sep
 // 2026, 49 days left".
-func statusSentence(p *i18n.Printer, ev *stay.Evaluation) string {
-	switch ev.State {
-	case stay.StateLawful:
-		return p.T("status.lawful", "date", p.Date(ev.AuthorizedUntil), "left", p.N("days_left", ev.DaysRemaining))
-	case stay.StatePending:
-		// A receipt that has run out is what the person must act on: the
-		// status says so rather than "lawful".
-		for _, d := range ev.Deadlines {
-			if d.Kind == stay.ReceiptExpires && d.Date < ev.AsOf {
-				return p.T("status.pending_receipt_expired", "date", p.Date(ev.AuthorizedUntil), "receipt", p.Date(d.Date))
-			}
-		}
-		return p.T("status.pending", "date", p.Date(ev.AuthorizedUntil))
-	case stay.StateOverstay:
-		// The days of this overstay, from its first day to today; the
-		// explanation lists every stay's unlawful days.
-		return p.T("status.overstay", "date", p.Date(ev.Since), "days", p.N("days", ev.AsOf.Sub(ev.Since)+1))
-	}
-	return p.T("status.absent")
-}
 
 func timelineLabels(p *i18n.Printer, ref, status string) timeline.Labels {
 	return timeline.Labels{
@@ -555,7 +528,7 @@ func (s *Server) planFor(p *i18n.Printer, h *stay.History, v *caseView) *stay.Pl
 		v.Errors["enter"] = p.T("form.rejected", "detail", err.Error())
 		var fe *stay.FieldError
 		if errors.As(err, &fe) {
-			if msg, ok := invalidText(p, fe.Code, fe.Args); ok {
+			if msg, ok := wording.Invalid(p, fe.Code, fe.Args); ok {
 				v.Errors["enter"] = msg
 			}
 		}
@@ -597,14 +570,14 @@ func (s *Server) whatIf(p *i18n.Printer, h *stay.History, v *caseView) {
 		v.Errors["file"] = p.T("form.rejected", "detail", err.Error())
 		var fe *stay.FieldError
 		if errors.As(err, &fe) {
-			if msg, ok := invalidText(p, fe.Code, fe.Args); ok {
+			if msg, ok := wording.Invalid(p, fe.Code, fe.Args); ok {
 				v.Errors["file"] = msg
 			}
 		}
 		return
 	}
 	ev := sc.Evaluate(on)
-	wi := &whatIfView{FileOn: p.Date(on), State: statusSentence(p, ev)}
+	wi := &whatIfView{FileOn: p.Date(on), State: wording.Status(p, ev)}
 	for _, st := range ev.Explanation {
 		if st.Kind == stay.StepExtTimely && st.D1 == on {
 			wi.Timely = true

@@ -15,6 +15,7 @@ import (
 	"visaclock/internal/caseload"
 	"visaclock/internal/i18n"
 	"visaclock/internal/stay"
+	"visaclock/internal/wording"
 )
 
 // browser is a minimal browser for page tests: it keeps cookies itself,
@@ -253,7 +254,8 @@ func TestKeysUsedExist(t *testing.T) {
 	lit := regexp.MustCompile(`(?:\.P\.T|\.P\.N|p\.T\(|p\.N\(|\bP\.T)\s*\(?\s*"([a-z_]+(?:\.[a-z0-9_]+)*)"`)
 	files, _ := filepath.Glob("templates/*.html")
 	gofiles, _ := filepath.Glob("ui*.go")
-	for _, f := range append(files, gofiles...) {
+	words, _ := filepath.Glob("../wording/*.go")
+	for _, f := range append(append(files, gofiles...), words...) {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
 		}
@@ -278,7 +280,7 @@ func TestKeysUsedExist(t *testing.T) {
 		used["action."+k] = true
 	}
 	for _, kind := range stay.StepKinds() {
-		k, ok := stepKey(kind)
+		k, ok := wording.StepKey(kind)
 		if !ok {
 			t.Errorf("step kind %d has no code", kind)
 		}
@@ -311,7 +313,7 @@ func TestKeysUsedExist(t *testing.T) {
 		{Kind: stay.ActLeaveNow}, {Kind: stay.ActLeaveNow, Condition: stay.IfRefused}, {Kind: stay.ActLeaveNow, LateRefusal: true},
 		{Kind: stay.ActLeaveAvoidBar, BarYears: 3, BarYearsMin: 3}, {Kind: stay.ActLeaveAvoidBar, BarYears: 10, BarYearsMin: 1}, {Kind: stay.ActSeekAdvice},
 	} {
-		used[actionKey(a)] = true
+		used[wording.ActionKey(a)] = true
 	}
 	for _, k := range []string{"next.bar_now", "next.other_reading", "next.title", "action.receipt_expired", "action.must_leave_by.if_refused",
 		"step.visa_stay.left", "step.bar_minor.unknown"} {
