@@ -400,6 +400,13 @@ func (c *Case) subjectState(ev *Evaluation, i int, ts *tripStay, first date.Date
 		c.receiptDeadline(ev, p, ts)
 	default:
 		ev.State = StateOverstay
+		if yc := p.YearCap; yearBad && first > asOf {
+			// Only the calendar-year cap makes today unlawful: the
+			// overstay began on the day this year's count passed it.
+			if b := c.yearBreach(&c.areas[g.area], max(t.Entry, yearStart(asOf.Year())), asOf, yc.Limit, asOf); b != 0 {
+				first, rule = b, &yc.Rule
+			}
+		}
 		if ts.allowed {
 			ev.AuthorizedUntil = min(first, asOf) - 1
 		}

@@ -177,10 +177,11 @@ func TestAgreesWithOracle(t *testing.T) {
 		// stay, the last of them. (When the stay had none, the engine
 		// gives the last day the grant allowed, or nothing if the entry
 		// was not allowed; the oracle, the day before entry.) Not under a
-		// calendar-year cap: the engine reports the day before as_of
-		// there, though the cap was broken earlier
-		// ({"grants":[{"id":"g","rule":"year"}],"trips":[{"entry":"2024-01-01"}]}
-		// on 2024-01-22 gives 2024-01-21; the oracle, 2024-01-20).
+		// calendar-year cap: a stay that crosses a new year is lawful
+		// again until the new count passes the cap, and the engine reports
+		// the last lawful day before the present overstay, the oracle the
+		// last before the stay's first unlawful day
+		// (TestYearCapOverstayBegins checks the engine's reading).
 		if ev.State == StateOverstay && want.AuthorizedUntil >= subjectEntry(h, asOf) && packs[ev.Rule].YearCap == nil &&
 			want.AuthorizedUntil != ev.AuthorizedUntil {
 			t.Fatalf("overstay: authorized_until = %s, oracle %s\n%s", ev.AuthorizedUntil, want.AuthorizedUntil, h)
@@ -710,7 +711,8 @@ func TestReceiptAgreesWithWalk(t *testing.T) {
 // (EU) 2016/399 Art. 6(2); Visa Code Art. 24(1)). Here visa g (2 days) is
 // used on 1 January, the person crosses on grant h and back onto g the
 // same day, and stays on g to 2 January: g has used 1 and 2 January, two
-// days, so 2 January is lawful.
+// days, so 2 January is lawful. (The engine once counted 1 January twice
+// here; the oracle's days-left check found it.)
 func TestVisaDayCountedOnceAcrossGrants(t *testing.T) {
 	packs := propertyPacks()
 	h := &History{
@@ -735,5 +737,30 @@ func TestVisaDayCountedOnceAcrossGrants(t *testing.T) {
 	}
 	if ev := c.Evaluate(asOf); string(ev.State) != want.State || ev.AuthorizedUntil != want.AuthorizedUntil || ev.OverstayDays != 0 {
 		t.Errorf("on %s: %s until %s, overstay_days %d; oracle lawful until %s\n%s", asOf, ev.State, ev.AuthorizedUntil, ev.OverstayDays, want.AuthorizedUntil, h)
+	}
+}
+
+// TestYearCapOverstayBegins: when only a calendar-year cap makes presence
+// unlawful, the overstay begins the day after the cap's last day, and a
+// new year's count starts the day over. Cap 20 days, entry 1 January: 20
+// January is the last lawful day. (The engine once gave the day before
+// as_of.)
+func TestYearCapOverstayBegins(t *testing.T) {
+	packs := propertyPacks()
+	for _, tt := range []struct {
+		entry, asOf, until, since string
+	}{
+		{"2024-01-01", "2024-01-22", "2024-01-20", "2024-01-21"},
+		{"2025-12-01", "2026-01-25", "2026-01-20", "2026-01-21"},
+	} {
+		h := &History{Grants: []Grant{{ID: "g", Rule: "year"}}, Trips: []Trip{{Entry: d(tt.entry)}}}
+		c, err := Prepare(h, lookupIn(packs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := c.Evaluate(d(tt.asOf))
+		if ev.State != StateOverstay || ev.AuthorizedUntil != d(tt.until) || ev.Since != d(tt.since) {
+			t.Errorf("entry %s on %s: %s, until %s, since %s; want overstay until %s since %s", tt.entry, tt.asOf, ev.State, ev.AuthorizedUntil, ev.Since, tt.until, tt.since)
+		}
 	}
 }

@@ -10,9 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -44,40 +41,8 @@ func withIdentity(body map[string]any, identity map[string]any) map[string]any {
 }
 
 // rawDump is everything the database holds, as someone who took the disk
-// or the database would see it: the SQLite file and its write-ahead log,
-// or pg_dump of the store's schema.
-func rawDump(t *testing.T, st *sqlstore.Store) []byte {
-	t.Helper()
-	if st.Dialect() == "sqlite" {
-		var all []byte
-		for _, suffix := range []string{"", "-wal"} {
-			b, err := os.ReadFile(st.DSN() + suffix)
-			if err != nil && !errors.Is(err, os.ErrNotExist) {
-				t.Fatal(err)
-			}
-			all = append(all, b...)
-		}
-		return all
-	}
-	u, err := url.Parse(st.DSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := u.Query().Get("search_path")
-	base, _ := url.Parse(sqlstoretest.PostgresURL())
-	q := base.Query()
-	q.Del("search_path")
-	base.RawQuery = q.Encode()
-	out, err := exec.Command("pg_dump", "--schema="+schema, "--dbname="+base.String()).Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			t.Fatalf("pg_dump: %v\n%s", err, ee.Stderr)
-		}
-		t.Fatalf("pg_dump: %v", err)
-	}
-	return out
-}
+// or the database would see it.
+func rawDump(t *testing.T, st *sqlstore.Store) []byte { return sqlstoretest.RawDump(t, st) }
 
 // TestIdentitiesEncryptedAtRest: a raw dump of the database holds no
 // name, passport number or contact in clear, while the API still serves
