@@ -67,6 +67,11 @@ type extInfo struct {
 	*Extension
 	index int
 	trip  int
+	// receiptEnd is the last day of the acceptance receipt an application
+	// on this date would get, worked out once; receiptYear is the year the
+	// holiday calendar lacks when it cannot be.
+	receiptEnd  date.Date
+	receiptYear int
 }
 
 // area is one region whose presence is counted together, as merged spans of
@@ -344,7 +349,11 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 			}
 			return nil, fieldErr(path.f("filed"), "filed_outside_trip", "%s is not during any trip on grant %q; extensions are filed from inside the country", e.Filed, c.grants[gi].g.ID)
 		}
-		c.exts = append(c.exts, extInfo{Extension: e, index: i, trip: ti})
+		x := extInfo{Extension: e, index: i, trip: ti}
+		if r := c.grants[gi].pack.Extension.Receipt; r != nil {
+			x.receiptEnd, x.receiptYear = receiptEnd(r, e.Filed)
+		}
+		c.exts = append(c.exts, x)
 	}
 	slices.SortStableFunc(c.exts, func(a, b extInfo) int {
 		return cmp.Or(cmp.Compare(a.trip, b.trip), cmp.Compare(a.Filed, b.Filed))

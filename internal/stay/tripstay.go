@@ -226,7 +226,7 @@ func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
 				s.D1 = ext.Filed
 				add(s)
 				if r := x.Receipt; r != nil && first {
-					end, year := receiptEnd(r, ext.Filed)
+					end, year := ext.receiptEnd, ext.receiptYear
 					ts.receiptUntil = end
 					s := step(StepReceipt, &r.Rule, t.index)
 					s.D1, s.D2, s.N1 = ext.Filed, end, r.WorkingDays
