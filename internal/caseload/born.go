@@ -92,6 +92,20 @@ func (s *Service) EngineHistory(ctx context.Context, c *Case) (stay.History, err
 // birth from c.Identity, or from the sealed identity when the write leaves
 // the identity as it is.
 func (s *Service) evaluate(ctx context.Context, c *Case) error {
+	if p := c.History.Person; p != nil && p.Born != 0 {
+		// A stored history is kept in clear; a date of birth is identity.
+		// One sent with an identity moves into it, to be sealed with it.
+		if c.Identity == nil {
+			return Invalid("history.person.born", "born_in_history", "a stored case keeps the date of birth only in its sealed identity: give it as identity.birth_date (the history is stored in clear)")
+		}
+		switch {
+		case c.Identity.BirthDate == 0:
+			c.Identity.BirthDate = p.Born
+		case c.Identity.BirthDate != p.Born:
+			return errBornConflict
+		}
+		c.History.Person = nil
+	}
 	born, err := s.birthDate(ctx, c)
 	if err != nil {
 		return err

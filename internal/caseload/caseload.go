@@ -203,7 +203,7 @@ func (e *Error) Error() string {
 
 // Reasons lists the reasons the service itself gives for an invalid
 // field; the engine's are stay.ErrorCodes.
-var Reasons = []string{"required", "too_long", "bad_text", "as_of_stored", "born_future", "born_conflict", "search_query"}
+var Reasons = []string{"required", "too_long", "bad_text", "as_of_stored", "born_future", "born_conflict", "born_in_history", "search_query"}
 
 // Invalid makes an EInvalid *Error for field with a reason and its
 // arguments.

@@ -408,6 +408,10 @@ type Bar struct {
 	// at the time of the breach (UK: 18); unknown age shows the bar with
 	// its condition.
 	MinAgeAtBreach int `json:"min_age_at_breach"`
+	// ByDecision marks a bar that follows only an authority's decision
+	// (PRC: to repatriate or deport, EEAL Arts. 62(3), 81(3)), never leaving
+	// by oneself; answers say so rather than "leaving now brings a bar".
+	ByDecision bool `json:"by_decision"`
 	// YearReading marks a min_days of 365 that stands for "one year", where
 	// whether that is 365 days or a calendar year is unsettled: advice uses
 	// the earlier date and shows the other.

@@ -61,7 +61,7 @@ func (c *Case) advise(ev *Evaluation, i int, ts *tripStay, asOf date.Date) {
 		receipt()
 		add(NextAction{Kind: ActLeaveNow, Condition: IfRefused}, refusal)
 	case StateOverstay:
-		a := NextAction{Kind: ActLeaveNow, LateRefusal: ts.lateRefusal != 0 && ev.Since == ts.lateRefusal+1}
+		a := NextAction{Kind: ActLeaveNow, LateRefusal: ts.lateRefusal != 0 && ev.Since == ts.lateRefusal+1, NotAllowed: !ts.allowed}
 		r := ts.untilRule
 		if p.Overstay != nil {
 			r = &p.Overstay.Rule
@@ -130,7 +130,7 @@ func (a NextAction) Sentence() string {
 		if a.Date == 0 {
 			return "Await the decision: while the application filed in time is pending, you may stay."
 		}
-		return fmt.Sprintf("Await the decision. Your stay rests on the acceptance receipt, valid until %s: if no decision has come by then, go back to the office that day.", a.Date)
+		return fmt.Sprintf("Await the decision. Your stay rests on the acceptance receipt, valid until %s at the latest (the date printed on your receipt governs): if no decision has come by then, go back to the office that day.", a.Date)
 	case ActReturnToOffice:
 		return fmt.Sprintf("Go back to the exit-entry office at once: the acceptance receipt ran out on %s and no decision is recorded. The law does not say what follows.", a.Date)
 	case ActLeaveBy:
@@ -140,13 +140,15 @@ func (a NextAction) Sentence() string {
 		if !a.Extendable {
 			return fmt.Sprintf("Leave by %s.", a.Date)
 		}
-		return fmt.Sprintf("Leave by %s, unless an extension is granted before then.", a.Date)
+		return fmt.Sprintf("Leave by %s, unless you apply in time to extend your stay (then await the decision).", a.Date)
 	case ActLeaveNow:
 		switch {
 		case a.Condition == IfRefused:
 			return "If the application is refused, leave at once: the stay has already run out and the law gives no time to leave."
 		case a.LateRefusal:
 			return "The application was refused after the stay had run out: leave at once; the law gives no time to leave."
+		case a.NotAllowed:
+			return "This right did not cover your entry, so every day of this stay is unlawful. Seek advice and leave as soon as you can."
 		}
 		return "Your stay has run out: every further day is unlawful. Leave as soon as you can, after taking advice."
 	case ActLeaveAvoidBar:

@@ -93,6 +93,21 @@ func TestAdvice(t *testing.T) {
 			state: stay.StateLawful, until: "2025-03-25",
 		},
 		{
+			name:   "a multiple-entry visa valid two years that states 90 days is bounded by 90/180, not by 90 days over its validity",
+			source: "Visa Code 810/2009 Art. 24(2) (multiple-entry visas valid up to five years); Regulation 2016/399 Art. 6(1): 46 days (1 Aug–15 Sep) and 10 (1–10 Dec) in the 180 days to 10 December 2025; staying on, day 90 of the window is 13 January 2026 (46 + 44 days from 1 December)",
+			h: stay.History{AsOf: dt("2025-12-10"), Grants: []stay.Grant{{ID: "mev", Rule: "schengen-short-stay", ValidFrom: dt("2025-01-01"), ValidUntil: dt("2026-12-31"), StayDays: 90}},
+				Trips: []stay.Trip{{Entry: dt("2025-01-10"), Exit: dt("2025-03-10")}, {Entry: dt("2025-08-01"), Exit: dt("2025-09-15")}, {Entry: dt("2025-12-01")}}},
+			state: stay.StateLawful, until: "2026-01-13",
+		},
+		{
+			name:   "an entry after a short visa's days are used up is not covered by it",
+			source: "Visa Code 810/2009 Art. 24(1): 5 days used 1–5 March leave none for an entry on 20 March; Regulation 2016/399 Art. 6(1)(b)",
+			h: stay.History{AsOf: dt("2025-03-21"), Grants: []stay.Grant{schengenVisa("2025-03-01", "2025-04-30", 5)},
+				Trips: []stay.Trip{{Entry: dt("2025-03-01"), Exit: dt("2025-03-05")}, {Entry: dt("2025-03-20")}}},
+			state: stay.StateOverstay, until: "",
+			actions: []action{{kind: "leave_now"}, {kind: "seek_legal_advice"}},
+		},
+		{
 			name:   "a visa-free stay is still bounded by 90/180 alone",
 			source: "Regulation (EU) 2016/399 Art. 6(1); Regulation 2018/1806 Art. 4: entry on 1 March, day 90 is 29 May",
 			h:      stay.History{AsOf: dt("2025-03-20"), Grants: []stay.Grant{{ID: "vf", Rule: "schengen-short-stay"}}, Trips: []stay.Trip{{Entry: dt("2025-03-01")}}},
@@ -164,6 +179,14 @@ func TestAdvice(t *testing.T) {
 			state: stay.StateLawful, until: "2023-11-20",
 			deadlines: []string{"must_leave_by 2023-11-20 if_refused"},
 			actions:   []action{{kind: "await_decision"}, {kind: "leave_by", date: "2023-11-20", cond: "if_refused"}},
+		},
+		{
+			name:   "a UK overstayer aged 17 is told to leave now, not given a date before the ban could reach them",
+			source: "Immigration Rules para 320(7B) (the ban only for a person 18 or over at the time of the breach); six months from 10 January 2025 end 9 July 2025 (FB [2006] UKAIT 00030)",
+			h: stay.History{AsOf: dt("2025-08-01"), Person: &stay.Person{Born: dt("2008-01-20")}, Grants: []stay.Grant{{ID: "v", Rule: "uk-standard-visitor"}},
+				Trips: []stay.Trip{{Entry: dt("2025-01-10")}}},
+			state: stay.StateOverstay, until: "2025-07-09",
+			actions: []action{{kind: "leave_now"}, {kind: "seek_legal_advice"}},
 		},
 		{
 			name:   "UK: six months from 31 March end on 30 September (no 31 September)",

@@ -86,7 +86,7 @@ func (c *Case) consequences(ev *Evaluation, i int, first, firstDay, end date.Dat
 		cs.From = from
 		cs.Until = from.AddYears(b.Years, date.Clamp)
 		cs.UntilMin = from.AddYears(cs.YearsMin, date.Clamp)
-		cs.Discretionary, cs.Condition, cs.Prospective = b.Discretionary, b.Condition, !left
+		cs.Discretionary, cs.Condition, cs.Prospective, cs.ByDecision = b.Discretionary, b.Condition, !left, b.ByDecision
 		ev.Consequences = append(ev.Consequences, cs)
 	}
 	for _, note := range o.Notes {
@@ -161,6 +161,11 @@ func (c *Case) barDeadlines(ev *Evaluation, i int, first date.Date, asOf date.Da
 		if b.Years == 0 || !b.Applies.Contains(first) {
 			continue
 		}
+		if born := c.born(); b.MinAgeAtBreach > 0 && born != 0 && asOf < born.AddYears(b.MinAgeAtBreach, date.Clamp) {
+			// A minor is told to leave now, not given a later date that
+			// merely comes before the ban could reach them.
+			continue
+		}
 		acc := c.accrued(b, i, first, asOf, asOf)
 		if b.MinDays > acc && (best < 0 || b.MinDays < o.Bars[best].MinDays) {
 			best = bi
@@ -178,12 +183,6 @@ func (c *Case) barDeadlines(ev *Evaluation, i int, first date.Date, asOf date.Da
 	d.BarYears, d.BarYearsMin = b.Years, b.Years
 	if b.YearsMin != nil {
 		d.BarYearsMin = *b.YearsMin
-	}
-	if b.MinAgeAtBreach > 0 {
-		if born := c.born(); born != 0 {
-			// A breach that ends before the birthday brings no bar.
-			d.Date = max(d.Date, born.AddYears(b.MinAgeAtBreach, date.Clamp)-1)
-		}
 	}
 	if b.YearReading {
 		// "One year" read as a calendar year from the first counted day

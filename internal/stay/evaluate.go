@@ -133,6 +133,9 @@ type NextAction struct {
 	LateRefusal bool
 	// Extendable marks leave_by when an extension may still be filed.
 	Extendable bool
+	// NotAllowed marks leave_now when the entry itself was not covered
+	// (a right the person's nationality does not have, a visa used up).
+	NotAllowed bool
 	// Unknown marks a date the engine could not work out (a holiday
 	// calendar it does not have).
 	Unknown  bool
@@ -179,6 +182,7 @@ type Consequence struct {
 	Until         date.Date
 	UntilMin      date.Date
 	Prospective   bool // the person has not left: the bar would run from a departure on AsOf
+	ByDecision    bool // the bar follows only an authority's decision, never leaving by oneself
 	Text          string
 }
 
@@ -378,6 +382,9 @@ func (c *Case) subjectState(ev *Evaluation, i int, ts *tripStay, first date.Date
 		ev.Since = ts.until + 1
 		s := step(StepPendingState, p.Extension.Pending, t.index)
 		s.D1, s.D2 = asOf, ts.until
+		if ts.receiptUntil != 0 && ts.receiptUntil < asOf {
+			s.N1 = 1 // the receipt has run out: lawful is not what the law says
+		}
 		ev.Explanation = append(ev.Explanation, s)
 		c.receiptDeadline(ev, p, ts)
 	case lawfulNow:

@@ -48,8 +48,9 @@ const (
 	StepReceiptUnknown
 	StepBarMinor
 	StepNotEligible
-	StepEligibilityUnchecked
 	StepUnverified
+	StepVisaRolling
+	StepVisaUsedUp
 	stepKinds // the number of kinds plus one; keep last
 )
 
@@ -92,8 +93,9 @@ var stepCodes = [stepKinds]string{
 	StepReceiptUnknown:        "receipt_unknown",
 	StepBarMinor:              "bar_minor",
 	StepNotEligible:           "not_eligible",
-	StepEligibilityUnchecked:  "eligibility_unchecked",
 	StepUnverified:            "unverified",
+	StepVisaRolling:           "visa_rolling",
+	StepVisaUsedUp:            "visa_used_up",
 }
 
 // Code is the kind's stable name, such as "ext_pending".
@@ -199,6 +201,9 @@ func (s Step) Sentence() string {
 	case StepLawful:
 		return fmt.Sprintf("On %s presence is lawful until %s (%d days left).", s.D1, s.D2, s.N1)
 	case StepPendingState:
+		if s.N1 == 1 {
+			return fmt.Sprintf("On %s the authorised stay (until %s) has passed and an application is undecided, but its acceptance receipt has run out; the law does not say whether presence is still lawful.", s.D1, s.D2)
+		}
 		return fmt.Sprintf("On %s the authorised stay (until %s) has passed, but a timely extension application is pending, so presence is lawful.", s.D1, s.D2)
 	case StepOverstayState:
 		return fmt.Sprintf("On %s presence is unlawful: %d days of unlawful presence so far in this stay.", s.D1, s.N1)
@@ -213,8 +218,12 @@ func (s Step) Sentence() string {
 			return fmt.Sprintf("Visa %s is valid until %s for %d days of stay, of which earlier entries left %d: the last lawful day is %s.", s.S, s.D1, s.N1, s.N2, s.D2)
 		}
 		return fmt.Sprintf("Visa %s is valid until %s for %d days of stay, counting the days of entry and exit: the last lawful day is %s.", s.S, s.D1, s.N1, s.D2)
+	case StepVisaRolling:
+		return fmt.Sprintf("Visa %s is valid until %s for multiple entries and states %d days: presence is bounded by its validity and the rolling rule, not by a count over the whole validity.", s.S, s.D1, s.N1)
+	case StepVisaUsedUp:
+		return fmt.Sprintf("The entry on %s came after earlier entries had used all %d days of visa %s, so the visa did not cover it.", s.D1, s.N1, s.S)
 	case StepReceipt:
-		return fmt.Sprintf("The application filed on %s was accepted: presence rests on the acceptance receipt, valid for %d working days, until %s.", s.D1, s.N1, s.D2)
+		return fmt.Sprintf("The application filed on %s was accepted: presence rests on the acceptance receipt, valid for at most %d working days, until %s at the latest (the date printed on the receipt governs).", s.D1, s.N1, s.D2)
 	case StepReceiptExpired:
 		return fmt.Sprintf("The acceptance receipt ran out on %s and no decision is recorded. The law does not say what follows: go back to the office that accepted the application at once.", s.D2)
 	case StepReceiptUnknown:
@@ -226,8 +235,6 @@ func (s Step) Sentence() string {
 		return fmt.Sprintf("This re-entry ban applies only to a person aged %d or over at the time of the breach; the person was under %d on %s, so it does not apply.", s.N1, s.N1, s.D1)
 	case StepNotEligible:
 		return fmt.Sprintf("Nationals of %s were not on the list for this right on %s, so the whole stay is unauthorised.", s.S, s.D1)
-	case StepEligibilityUnchecked:
-		return fmt.Sprintf("This right is only for nationals of the listed countries on the day of entry (%s); no nationality is given, so the answer assumes the person was eligible.", s.D1)
 	case StepUnverified:
 		return fmt.Sprintf("Rule pack %s encodes parts for which no source was found; see its cautions.", s.S)
 	case StepReportSource:

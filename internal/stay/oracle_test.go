@@ -28,7 +28,10 @@ package stay
 //     days over all its trips with both the entry and the exit day, exceed
 //     its StayDays. A day shared by an exit under one grant and an entry
 //     under another is a day of each grant (it was a day of stay under the
-//     grant left that day), though the area counts it once.
+//     grant left that day), though the area counts it once. A visa for
+//     more than one entry that states the window's whole limit, or is valid
+//     longer than the window, is not counted so: its validity and the
+//     window bound it (Visa Code Art. 24(2)).
 
 import (
 	"errors"
@@ -48,7 +51,7 @@ type naiveResult struct {
 	OverstayDays     int
 	WindowUsed       int       // -1 when the subject pack has no Window
 	PlannedViolation date.Date // 0 when none
-	// PendingFiled is the filing day of the first timely application pending
+	// PendingFiled is the filing day of the latest timely application pending
 	// on asOf on the trip present on asOf (the one a receipt is issued
 	// for); 0 when none protects it.
 	PendingFiled date.Date
@@ -67,12 +70,16 @@ type naiveTrip struct {
 	visa       bool
 	validUntil date.Date
 	stayDays   int
+	// rolling: a multiple-entry visa that states the window's whole limit
+	// or is valid longer than the window; its days are not counted over
+	// its validity, the rolling window bounds it instead.
+	rolling bool
 
 	entryAllowed bool      // rule a
 	hasStayLimit bool      // the pack has a Stay
 	until        date.Date // rule b: the last day of the stay limit, as known at asOf
 	protected    bool      // rule b: a timely application is pending at asOf
-	pendingFiled date.Date // the first such application's filing day
+	pendingFiled date.Date // the latest such application's filing day
 }
 
 // naiveHorizon is how far past asOf the oracle walks looking for the end of
@@ -133,6 +140,10 @@ func naiveEvaluate(h *History, packs map[string]*rules.Pack, asOf date.Date) nai
 		}
 		if allowed != rules.Multiple && k > int(allowed) {
 			t.entryAllowed = false
+		}
+		if w := p.Window; t.visa && w != nil && allowed != 1 &&
+			(g.StayDays >= w.Limit || (g.ValidFrom != 0 && int(g.ValidUntil)-int(g.ValidFrom)+1 > w.Length)) {
+			t.rolling = true
 		}
 
 		// Rule b: the stay limit and its extensions.
@@ -358,8 +369,8 @@ func naiveStayLimit(entry date.Date, g Grant, p *rules.Pack, xs []Extension, asO
 				until = max(until, x.Decided)
 			}
 		case !known:
-			if timely && pol.Pending != nil && pendingFiled == 0 {
-				pendingFiled = x.Filed
+			if timely && pol.Pending != nil {
+				pendingFiled = x.Filed // the latest: its receipt runs longest
 			}
 		}
 		count++
@@ -387,7 +398,7 @@ func naiveUnlawful(t *naiveTrip, d date.Date, days naiveDays, honourProtection b
 	if t.visa && d > t.validUntil {
 		return true
 	}
-	if t.visa && naiveCountUpTo(days.grant, d) > t.stayDays {
+	if t.visa && !t.rolling && naiveCountUpTo(days.grant, d) > t.stayDays {
 		return true
 	}
 	if w := t.pack.Window; w != nil && naiveCount(present, d.AddDays(-w.Length+1), d) > w.Limit {

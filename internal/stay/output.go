@@ -49,6 +49,8 @@ type actionJSON struct {
 	BarYearsNow  int        `json:"bar_years_now,omitempty"`
 	OtherReading *date.Date `json:"other_reading_date,omitempty"`
 	LateRefusal  bool       `json:"late_refusal,omitempty"`
+	NotAllowed   bool       `json:"entry_not_allowed,omitempty"`
+	Extendable   bool       `json:"extendable,omitempty"`
 	Unknown      bool       `json:"date_unknown,omitempty"`
 	Rule         string     `json:"rule"`
 	Citation     string     `json:"citation"`
@@ -83,6 +85,7 @@ type consequenceJSON struct {
 	Until         *date.Date `json:"until,omitempty"`
 	UntilMin      *date.Date `json:"until_min,omitempty"`
 	Prospective   *bool      `json:"prospective,omitempty"`
+	ByDecision    bool       `json:"by_decision,omitempty"`
 	Discretionary bool       `json:"discretionary"`
 	Alternative   string     `json:"alternative,omitempty"`
 	Condition     string     `json:"condition,omitempty"`
@@ -152,7 +155,7 @@ func (ev *Evaluation) MarshalJSON() ([]byte, error) {
 	for _, a := range ev.NextActions {
 		out.NextActions = append(out.NextActions, actionJSON{Kind: a.Kind, Date: datePtr(a.Date), Condition: a.Condition,
 			BarYears: a.BarYears, BarYearsMin: a.BarYearsMin, BarYearsNow: a.BarYearsNow, OtherReading: datePtr(a.OtherReading), LateRefusal: a.LateRefusal,
-			Unknown: a.Unknown, Rule: a.Rule, Citation: a.Citation, Text: a.Sentence()})
+			NotAllowed: a.NotAllowed, Extendable: a.Extendable, Unknown: a.Unknown, Rule: a.Rule, Citation: a.Citation, Text: a.Sentence()})
 	}
 	if v := ev.PlannedViolation; v.Date != 0 {
 		out.PlannedViolation = &violationJSON{Date: v.Date, Trip: v.Trip, Rule: v.Rule, Citation: v.Citation}
@@ -171,7 +174,7 @@ func (ev *Evaluation) MarshalJSON() ([]byte, error) {
 		case KindReentryBar:
 			cj.Years, cj.YearsMin = ptr(c.Years), ptr(c.YearsMin)
 			cj.From, cj.Until, cj.UntilMin = datePtr(c.From), datePtr(c.Until), datePtr(c.UntilMin)
-			cj.Prospective = ptr(c.Prospective)
+			cj.Prospective, cj.ByDecision = ptr(c.Prospective), c.ByDecision
 		}
 		out.Consequences = append(out.Consequences, cj)
 	}
@@ -249,7 +252,9 @@ func (ev *Evaluation) WriteText(w io.Writer) error {
 		b.WriteString("Deadlines:\n")
 		for _, d := range ev.Deadlines {
 			fmt.Fprintf(&b, "  %s  %s", d.Date, strings.ReplaceAll(d.Kind, "_", " "))
-			if d.BarYears > 0 {
+			if d.BarYearsMin > 0 && d.BarYearsMin < d.BarYears {
+				fmt.Fprintf(&b, " (%d- to %d-year ban)", d.BarYearsMin, d.BarYears)
+			} else if d.BarYears > 0 {
 				fmt.Fprintf(&b, " (%d-year bar)", d.BarYears)
 			}
 			if d.Condition != "" {
@@ -306,6 +311,9 @@ func (c Consequence) describe() string {
 		when := "from departure on"
 		if c.Prospective {
 			when = "if leaving on"
+		}
+		if c.ByDecision {
+			when = "from a decision to repatriate or deport (never from leaving by oneself), counted here from"
 		}
 		if c.Years == 0 {
 			return fmt.Sprintf("no re-entry bar for %d days of overstay: %s", c.Days, c.Condition)

@@ -110,7 +110,7 @@ var ErrorCodes = []string{
 	"no_stay", "entry_required", "exit_before_entry", "out_of_force", "open_trip", "overlap", "grant_unused",
 	"filed_outside_trip", "granted_until_early", "no_extension", "filed_required", "requested_both", "outcome_required",
 	"pending_decided", "pending_granted", "decided_required", "decided_before_filed", "granted_length", "refused_granted",
-	"refusal_reason_not_refused", "granted_months_no_eom",
+	"refusal_reason_not_refused", "granted_months_no_eom", "nationality_required",
 }
 
 func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
@@ -160,6 +160,11 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 			return nil, fieldErr(path.f("rule"), "unknown_rule", "unknown rule pack %q (see 'visaclock rules list')", g.Rule)
 		}
 		gi := grantInfo{g: g, pack: p, entries: rules.Multiple}
+		if p.Eligibility != nil && g.Nationality == "" {
+			// Assuming eligibility would answer "lawful" to a person the
+			// right was never open to (the DPRK is on no PRC visa-free list).
+			return nil, fieldErr(path.f("nationality"), "nationality_required", "required by rule %s, which is only for the nationals it lists: the passport's ISO 3166-1 alpha-3 code, such as FRA", p.ID)
+		}
 		if g.Nationality != "" {
 			switch {
 			case !rules.IsCountryCode(g.Nationality):

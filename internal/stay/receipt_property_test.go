@@ -136,6 +136,7 @@ func TestEmbeddedReceiptAgreesWithWalk(t *testing.T) {
 			entry = from
 			filed = max(filed, from)
 		}
+		g.Nationality = eligibleOn(t, p, entry)
 		h := &stay.History{Grants: []stay.Grant{g}}
 		// The stay ends stay_days after the day of entry (Regulations
 		// Art. 36(3)); an earlier grant within the pack's limits moves it
@@ -226,6 +227,7 @@ func TestEmbeddedPendingNeverUnconditionalLeave(t *testing.T) {
 		p, _ := lookup(id)
 		entry := dt("2014-01-01").AddDays(rapid.IntRange(0, 12*365).Draw(t, "entry"))
 		g := stay.Grant{ID: "g", Rule: id}
+		g.Nationality = eligibleOn(t, p, entry)
 		switch {
 		case p.Stay.Unit == rules.UnitAdmitUntil:
 			g.AdmitUntil = entry.AddDays(rapid.IntRange(1, 180).Draw(t, "admitted days"))
@@ -256,4 +258,21 @@ func TestEmbeddedPendingNeverUnconditionalLeave(t *testing.T) {
 		}
 		stay.CheckPendingAdvice(t, ev, ev.State == stay.StatePending || (ev.State == stay.StateLawful && shownPending), h)
 	})
+}
+
+// eligibleOn is a nationality the pack's list admits on the day of entry,
+// or "" for a pack without a list; a draw with none listed that day is
+// skipped, since no one could have entered under the right.
+func eligibleOn(t *rapid.T, p *rules.Pack, entry date.Date) string {
+	e := p.Eligibility
+	if e == nil {
+		return ""
+	}
+	for _, n := range e.Nationalities {
+		if e.Eligible(n.Code, entry) {
+			return n.Code
+		}
+	}
+	t.Skip("no nationality is listed on", entry)
+	return ""
 }

@@ -85,11 +85,6 @@ func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
 		s.D1, s.N1, s.N2, s.S = t.Entry, t.entryNo, int(g.entries), g.g.ID
 		add(s)
 	}
-	if ts.allowed && p.Eligibility != nil && g.g.Nationality == "" {
-		s := step(StepEligibilityUnchecked, &p.Eligibility.Rule, t.index)
-		s.D1 = t.Entry
-		add(s)
-	}
 	if ts.denyRule == nil && !ts.allowed {
 		ts.denyRule = &rules.Rule{ID: p.ID + "-entry", Citation: "the grant's own terms"}
 	}
@@ -119,7 +114,10 @@ func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
 		s = step(StepAdmitUntil, &sp.Rule, t.index)
 	}
 	s.D1, s.D2, s.N1, s.N2 = t.Entry, ts.until, g.stayLen, entryCounts
-	add(s)
+	if ts.allowed {
+		// A stay the entry did not open has no last lawful day to state.
+		add(s)
+	}
 	if sp.EndsByValidity && g.g.ValidUntil != 0 && g.g.ValidUntil < ts.until {
 		ts.until = g.g.ValidUntil
 		s := step(StepValidityCut, &sp.Rule, t.index)
@@ -220,25 +218,25 @@ func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
 				ts.pending = j
 			}
 			if timely && x.Pending != nil {
-				first := !ts.protected
 				ts.protected = true
 				s := step(StepExtPending, x.Pending, t.index)
 				s.D1 = ext.Filed
 				add(s)
-				if r := x.Receipt; r != nil && first {
+				if r := x.Receipt; r != nil {
+					// Each accepted application has its receipt; presence
+					// rests on the one that runs longest.
 					end, year := ext.receiptEnd, ext.receiptYear
-					ts.receiptUntil = end
+					if year != 0 {
+						ts.receiptUntil = 0
+					} else if end > ts.receiptUntil {
+						ts.receiptUntil = end
+					}
 					s := step(StepReceipt, &r.Rule, t.index)
 					s.D1, s.D2, s.N1 = ext.Filed, end, r.WorkingDays
 					if year != 0 {
 						s.Kind, s.S = StepReceiptUnknown, strconv.Itoa(year)
 					}
 					add(s)
-					if end != 0 && end < asOf {
-						s := step(StepReceiptExpired, &r.Rule, t.index)
-						s.D2 = end
-						add(s)
-					}
 				}
 			} else {
 				s := step(StepExtPendingUnprotected, &x.Rule, t.index)
@@ -246,6 +244,11 @@ func (c *Case) stayOf(i int, asOf date.Date, ts *tripStay, steps *[]Step) {
 				add(s)
 			}
 		}
+	}
+	if r := x.Receipt; r != nil && ts.protected && ts.receiptUntil != 0 && ts.receiptUntil < asOf {
+		s := step(StepReceiptExpired, &r.Rule, t.index)
+		s.D2 = ts.receiptUntil
+		add(s)
 	}
 }
 
@@ -275,13 +278,35 @@ func (c *Case) visaStay(i int, v *rules.Visa, ts *tripStay, add func(Step)) {
 	g := &c.grants[t.grant]
 	ts.limited = true
 	ts.until, ts.untilRule = g.g.ValidUntil, &v.Rule
+	if w := g.pack.Window; w != nil && g.entries != 1 &&
+		(g.stayLen >= w.Limit || (g.g.ValidFrom != 0 && g.g.ValidUntil.Sub(g.g.ValidFrom)+1 > w.Length)) {
+		// A multiple-entry visa that states the window's whole limit, or
+		// is valid longer than the window, is bounded by the rolling rule
+		// itself, not by a count over its validity: its "90 days" mean 90
+		// in any 180 (Visa Code Art. 24(2), multiple-entry visas valid up
+		// to five years).
+		ts.base = ts.until
+		s := step(StepVisaRolling, &v.Rule, t.index)
+		s.D1, s.N1, s.S = g.g.ValidUntil, g.stayLen, g.g.ID
+		add(s)
+		return
+	}
 	left := g.stayLen - t.visaDays
+	if left <= 0 {
+		// Earlier entries used every day the visa gives: this entry was
+		// not covered by it.
+		ts.allowed, ts.denyRule = false, &v.Rule
+		s := step(StepVisaUsedUp, &v.Rule, t.index)
+		s.D1, s.N1, s.S = t.Entry, g.stayLen, g.g.ID
+		add(s)
+		return
+	}
 	if end := t.Entry.AddDays(left - 1); end < ts.until {
 		ts.until = end
 	}
 	ts.base = ts.until
 	s := step(StepVisaStay, &v.Rule, t.index)
-	s.D1, s.D2, s.N1, s.N2, s.S = g.g.ValidUntil, ts.until, g.stayLen, max(left, 0), g.g.ID
+	s.D1, s.D2, s.N1, s.N2, s.S = g.g.ValidUntil, ts.until, g.stayLen, left, g.g.ID
 	add(s)
 }
 

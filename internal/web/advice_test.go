@@ -45,7 +45,7 @@ func TestPendingIsNeverToldToLeaveAsIfCertain(t *testing.T) {
 			t.Error("the dashboard tells a person with a pending application to leave as if it were certain")
 		}
 		for _, tc := range []struct{ lang, want string }{
-			{"zh", "如决定不予延长停留期限，应当按期于2018年4月17日前离境"},
+			{"zh", "如决定不予延长停留期限，应当按期离境，最迟于2018年4月17日（含当日）"},
 			{"ko", "신청이 불허되면 2018년 4월 17일까지 출국하십시오"},
 		} {
 			b.post("/lang", "lang", tc.lang, "next", "/").want(t, http.StatusSeeOther)
@@ -82,4 +82,38 @@ func TestChinesePagesQuoteChineseLaw(t *testing.T) {
 	b.post("/lang", "lang", "zh", "next", "/").want(t, http.StatusSeeOther)
 	b.get("/cases/"+id).want(t, http.StatusOK).
 		contains(t, "需要延长签证停留期限的，应当在签证注明的停留期限届满七日前向停留地县级以上地方人民政府公安机关出入境管理机构申请").complete(t)
+}
+
+// TestBirthDateNeverStoredInClear: a date of birth sent in a history is
+// moved into the identity, which is sealed, when an identity is sent with
+// it, and refused otherwise; the stored history never holds it and the raw
+// database has no trace of it.
+func TestBirthDateNeverStoredInClear(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open opener) {
+		e := newEnv(t, open, nil)
+		e.Clock.Set("2024-01-10")
+		hist := func() map[string]any {
+			return map[string]any{
+				"person": map[string]any{"born": "1999-07-23"},
+				"grants": []any{map[string]any{"id": "b2", "rule": "us-visitor", "admit_until": "2023-11-20"}},
+				"trips":  []any{map[string]any{"entry": "2023-05-21"}},
+			}
+		}
+		body := caseBody("DOB-1", "", hist())
+		body["identity"] = map[string]any{"name": "Ri Chol-su"}
+		c := e.do("POST", "/v1/cases", body).want(t, http.StatusCreated).object(t)
+		if h, _ := c["history"].(map[string]any); h["person"] != nil {
+			t.Errorf("the stored history holds the person: %v", h)
+		}
+		if id, _ := c["identity"].(map[string]any); id["birth_date"] != true {
+			t.Errorf("the identity did not take the date of birth: %v", c["identity"])
+		}
+		refused := e.do("POST", "/v1/cases", caseBody("DOB-2", "", hist()))
+		if msg := refused.problem(t, http.StatusUnprocessableEntity).field(t, "history.person.born"); !strings.Contains(msg, "identity.birth_date") {
+			t.Errorf("the refusal does not say where the date belongs: %q", msg)
+		}
+		if dump := rawDump(t, e.Store); strings.Contains(string(dump), "1999-07-23") {
+			t.Error("the date of birth is in the database in clear")
+		}
+	})
 }

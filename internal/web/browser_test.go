@@ -499,7 +499,7 @@ func TestBrowserFlow(t *testing.T) {
 	c.wantText("h1", "FV-2026-014")
 	c.wantText("#status-sentence", "Lawful until 30 Apr 2026, 51 days left")
 	c.wantText(".status-card .badge", "Lawful")
-	c.wantText("#next-action", "File an extension application by 23 Apr 2026", "Leave by 30 Apr 2026, unless an extension is granted")
+	c.wantText("#next-action", "File an extension application by 23 Apr 2026", "Leave by 30 Apr 2026, unless you apply in time to extend your stay")
 	if n := eval[int](c, `document.querySelectorAll(".timeline svg[role=img]").length`); n != 1 {
 		t.Errorf("%d timelines, want 1", n)
 	}

@@ -162,7 +162,7 @@ func TestPagesFlow(t *testing.T) {
 		}
 		// 60 days counted from the day after entry: lawful until 30 Apr.
 		c := b.get(casePath).want(t, http.StatusOK)
-		c.contains(t, "Lawful until 30 Apr 2026, 51 days left", "File an extension application by 23 Apr 2026", "Leave by 30 Apr 2026, unless an extension is granted", "<svg", "R••• C•••").complete(t)
+		c.contains(t, "Lawful until 30 Apr 2026, 51 days left", "File an extension application by 23 Apr 2026", "Leave by 30 Apr 2026, unless you apply in time to extend your stay", "<svg", "R••• C•••").complete(t)
 		if strings.Contains(c.Body, "PX7734521") || strings.Contains(c.Body, "Ri Chol-su") {
 			t.Error("the case page shows the identity unmasked")
 		}

@@ -38,6 +38,8 @@ func ActionKey(a stay.NextAction) string {
 		k += ".if_refused"
 	case a.LateRefusal:
 		k += ".late_refusal"
+	case a.Kind == stay.ActLeaveNow && a.NotAllowed:
+		k += ".not_allowed"
 	case a.Kind == stay.ActLeaveAvoidBar && a.BarYearsMin < a.BarYears:
 		k += ".range"
 	case a.Kind == stay.ActLeaveBy && !a.Extendable:
@@ -83,6 +85,10 @@ func Step(p *i18n.Printer, st stay.Step) string {
 		if st.D1 == 0 {
 			key += ".unknown"
 		}
+	case stay.StepPendingState:
+		if st.N1 == 1 {
+			key += ".receipt_expired"
+		}
 	case stay.StepStayDays, stay.StepStayMonths:
 		if st.N2 == 1 {
 			key += ".inclusive"
@@ -122,6 +128,10 @@ func Consequence(p *i18n.Printer, c stay.Consequence) string {
 		cur := p.T("currency." + c.Currency)
 		amount = p.T("format.money", "amount", amount, "currency", cur)
 		s = p.T("conseq.fine", "amount", amount, "days", p.N("days", c.Days), "per_day", p.T("format.money", "amount", c.PerDay, "currency", cur))
+		if c.Alternative == "warning" {
+			// EEAL Art. 78(1): a warning first; a fine only where serious.
+			s = p.T("conseq.warning_first") + " " + s
+		}
 		if c.Discretionary {
 			s += p.T("format.sentence_sep") + p.T("conseq.discretionary")
 		}
@@ -134,6 +144,12 @@ func Consequence(p *i18n.Printer, c stay.Consequence) string {
 		years := strconv.Itoa(c.Years)
 		if c.YearsMin != c.Years {
 			years = p.T("format.range", "lo", c.YearsMin, "hi", c.Years)
+		}
+		switch {
+		case c.Years == 0:
+			return p.T("conseq.bar_none", "days", p.N("days", c.Days)) + p.T("format.sentence_sep") + p.T("conseq.condition", "text", c.Condition)
+		case c.ByDecision:
+			return p.T("conseq.bar_decision", "years", years)
 		}
 		if c.Prospective {
 			s = p.T("conseq.bar_prospective", "years", years, "days", p.N("days", c.Days), "date", p.Date(c.From))
@@ -148,7 +164,7 @@ func Consequence(p *i18n.Printer, c stay.Consequence) string {
 	if c.Condition != "" {
 		s += p.T("format.sentence_sep") + p.T("conseq.condition", "text", c.Condition)
 	}
-	if c.Alternative != "" {
+	if c.Alternative != "" && c.Alternative != "warning" {
 		s += p.T("format.sentence_sep") + p.T("conseq.alternative", "text", c.Alternative)
 	}
 	return s
@@ -226,6 +242,14 @@ func Text(p *i18n.Printer, ev *stay.Evaluation) string {
 		fmt.Fprintf(&b, "%s:\n", p.T("cli.deadlines"))
 		for _, d := range ev.Deadlines {
 			fmt.Fprintf(&b, "  - %s  [%s]\n", Deadline(p, d.Code(), d.Date), d.Rule)
+		}
+	}
+	if len(ev.Notes) > 0 {
+		// The pack's own cautions (a report, not law; what no source
+		// was found for), quoted as the pack states them.
+		fmt.Fprintf(&b, "%s:\n", p.T("cli.cautions"))
+		for _, n := range ev.Notes {
+			fmt.Fprintf(&b, "  - %s\n", n)
 		}
 	}
 	if len(ev.Consequences) > 0 {
