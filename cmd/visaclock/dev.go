@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"visaclock/internal/caseload"
@@ -30,81 +28,41 @@ func runDev(ctx context.Context, now func() time.Time, args []string, stdout, st
 	if err := parseOnlyFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	sf.opts.CacheMB = 512 // a bulk load touches the whole index
 	if *n < 1 {
 		return usageError{"dev seed: --n must be at least 1"}
 	}
-	reg, err := loadRules("")
+	// A bulk load touches the whole index: a large page cache.
+	a, err := sf.openApp(ctx, now, appOptions{CacheMB: 512}, stderr)
 	if err != nil {
 		return err
 	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	svc := &caseload.Service{Store: st, Lookup: reg.Lookup, Now: now}
+	defer a.Close()
 	start := time.Now()
-	today := svc.Today()
-
-	// Workers build and evaluate batches; one writer stores them in order.
-	const batch = 2000
-	batches := (*n + batch - 1) / batch
-	jobs := make(chan int)
-	done := make(chan []*caseload.Case, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	var genErr error
-	var once sync.Once
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := range jobs {
-				lo, hi := b*batch, min((b+1)*batch, *n)
-				cs := make([]*caseload.Case, 0, hi-lo)
-				for i := lo; i < hi; i++ {
-					r := rand.New(rand.NewPCG(*seed, uint64(i)))
-					c := &caseload.Case{Org: caseload.DefaultOrg, Reference: fmt.Sprintf("SEED-%07d", i), History: synth.History(r, today)}
-					c.ID = caseload.NewID("c_")
-					c.Created, c.Updated = now().UTC(), now().UTC()
-					if err := svc.Evaluate(c); err != nil {
-						once.Do(func() { genErr = fmt.Errorf("case %d: %w", i, err) })
-						continue
-					}
-					cs = append(cs, c)
-				}
-				done <- cs
-			}
-		}()
-	}
-	go func() {
-		defer close(jobs)
-		for b := range batches {
-			select {
-			case jobs <- b:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	go func() { wg.Wait(); close(done) }()
+	today := a.Service.Today()
+	// The cases go through the Service's bulk path, audited one by one as
+	// the operator's, a slab at a time so that progress shows.
+	const slab = 100000
 	stored := 0
-	for cs := range done {
-		if err := st.CreateCases(ctx, cs, nil); err != nil {
-			return err
+	for lo := 0; lo < *n; lo += slab {
+		cases := func(yield func(*caseload.Case) bool) {
+			for i := lo; i < min(lo+slab, *n); i++ {
+				r := rand.New(rand.NewPCG(*seed, uint64(i)))
+				if !yield(&caseload.Case{Reference: fmt.Sprintf("SEED-%07d", i), History: synth.History(r, today)}) {
+					return
+				}
+			}
 		}
-		stored += len(cs)
-		if stored%100000 < len(cs) {
-			fmt.Fprintf(stderr, "%d cases stored (%s)\n", stored, time.Since(start).Round(time.Millisecond))
+		k, err := a.Service.CreateMany(ctx, operator(caseload.DefaultOrg), cases)
+		stored += k
+		if err != nil {
+			return fmt.Errorf("dev seed: %d cases stored, then: %w", stored, err)
 		}
+		fmt.Fprintf(stderr, "%d cases stored (%s)\n", stored, time.Since(start).Round(time.Millisecond))
 	}
-	if genErr != nil {
-		return genErr
-	}
-	if err := st.Analyze(ctx); err != nil {
+	if err := a.Store.Analyze(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded %d cases into %s in %s\n", stored, st.Dialect(), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "seeded %d cases into %s in %s\n", stored, a.Store.Dialect(), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -119,12 +77,12 @@ func runBenchList(ctx context.Context, now func() time.Time, args []string, stdo
 	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := sf.open(ctx)
+	a, err := sf.openApp(ctx, now, appOptions{}, stderr)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	today := (&caseload.Service{Now: now}).Today()
+	defer a.Close()
+	st, today := a.Store, a.Service.Today()
 	filters := []caseload.Filter{
 		{Due: true, DueWithin: 14, States: []stay.State{stay.StateOverstay, stay.StatePending}},
 		{Due: true, DueWithin: 14},

@@ -54,17 +54,16 @@ func runExport(ctx context.Context, now func() time.Time, args []string, stdout,
 	if err != nil {
 		return err
 	}
-	st, kr, err := sf.openSecure(ctx, stderr)
+	a, err := sf.openApp(ctx, now, appOptions{}, stderr)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	svc := &caseload.Service{Store: st, Keys: kr, Now: now}
+	defer a.Close()
 	var ids []string
 	if *caseID != "" {
 		ids = []string{*caseID}
 	}
-	b, err := svc.Export(ctx, operator(*org), ids)
+	b, err := a.Service.Export(ctx, operator(*org), ids)
 	if err != nil {
 		return err
 	}
@@ -129,17 +128,12 @@ func runImport(ctx context.Context, now func() time.Time, args []string, stdout,
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	reg, err := loadRules("")
+	a, err := sf.openApp(ctx, now, appOptions{}, stderr)
 	if err != nil {
 		return err
 	}
-	st, kr, err := sf.openSecure(ctx, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	svc := &caseload.Service{Store: st, Keys: kr, Now: now, Lookup: reg.Lookup}
-	n, err := svc.Import(ctx, operator(*org), b)
+	defer a.Close()
+	n, err := a.Service.Import(ctx, operator(*org), b)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

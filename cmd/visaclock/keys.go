@@ -2,18 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	"visaclock/internal/audit"
 	"visaclock/internal/caseload"
-	"visaclock/internal/sqlstore"
 	"visaclock/internal/vault"
 )
 
@@ -48,62 +44,6 @@ func parseKeyring(text, where string) (*vault.Keyring, error) {
 	return vault.NewKeyring(keys[0], keys[1:]...)
 }
 
-// keyring loads the master keys from the environment or the key file. On
-// a database that has never held a key, and with neither given, it makes
-// a key file; otherwise a missing key is an error, because a new key could
-// not open what the old one sealed.
-func (f *storeFlags) keyring(ctx context.Context, st *sqlstore.Store, stderr io.Writer) (*vault.Keyring, error) {
-	if env := os.Getenv(MasterKeysEnv); env != "" {
-		return parseKeyring(env, MasterKeysEnv)
-	}
-	path := f.keyFile()
-	b, err := os.ReadFile(path)
-	if err == nil {
-		return parseKeyring(string(b), path)
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("--master-key-file: %w", err)
-	}
-	if _, err := st.WrappedKey(ctx, "audit"); !errors.Is(err, caseload.ErrNotFound) {
-		if err != nil {
-			return nil, err
-		}
-		return nil, fmt.Errorf("--master-key-file %s: not found, and this database was sealed with a master key; give it with --master-key-file or %s", path, MasterKeysEnv)
-	}
-	k, err := vault.NewMasterKey(1)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(path, []byte(k.String()+"\n"), 0o600); err != nil {
-		return nil, fmt.Errorf("--master-key-file: %w", err)
-	}
-	fmt.Fprintf(stderr, "made a new master key in %s: keep a copy somewhere other than this machine, and see docs/security.md to keep it off the database's disk\n", path)
-	return vault.NewKeyring(k)
-}
-
-// openSecure opens the migrated store with its keyring and audit chain.
-func (f *storeFlags) openSecure(ctx context.Context, stderr io.Writer) (*sqlstore.Store, *vault.Keyring, error) {
-	st, err := f.open(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	kr, err := f.keyring(ctx, st, stderr)
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	chain, err := caseload.OpenAudit(ctx, st, kr)
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	st.SetAuditChain(chain)
-	return st, kr, nil
-}
-
 func runKeys(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError{"keys: accepted: new, rotate"}
@@ -131,25 +71,22 @@ func runKeys(ctx context.Context, now func() time.Time, args []string, stdout, s
 		if err := parseOnlyFlags(fs, args[1:]); err != nil {
 			return err
 		}
-		st, kr, err := sf.openSecure(ctx, stderr)
+		a, err := sf.openApp(ctx, now, appOptions{}, stderr)
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		n, err := caseload.RotateKeys(ctx, st, kr)
+		defer a.Close()
+		n, err := a.Service.RotateKeys(ctx, operator(""))
 		if err != nil {
 			return fmt.Errorf("keys rotate: nothing was changed: %w", err)
 		}
-		if err := st.AppendAudit(ctx, auditEntry(now, "keys.rotate", "master="+strconv.Itoa(int(kr.Current())))); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "re-wrapped %d keys under master key %d; the older master keys can now be removed\n", n, kr.Current())
+		fmt.Fprintf(stdout, "re-wrapped %d keys under master key %d; the older master keys can now be removed\n", n, a.Keys.Current())
 		return nil
 	}
 	return usageError{"keys: accepted: new, rotate"}
 }
 
-func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runAudit(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "verify" {
 		return usageError{"audit: accepted: verify"}
 	}
@@ -160,12 +97,13 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseOnlyFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	st, kr, err := sf.openSecure(ctx, stderr)
+	a, err := sf.openApp(ctx, now, appOptions{}, stderr)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	chain, err := caseload.OpenAudit(ctx, st, kr)
+	defer a.Close()
+	st := a.Store
+	chain, err := caseload.OpenAudit(ctx, st, a.Keys)
 	if err != nil {
 		return err
 	}
@@ -212,7 +150,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *out == "" {
 		return usageError{"backup: --out FILE is required"}
 	}
-	st, err := sf.open(ctx)
+	st, err := sf.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -236,22 +174,15 @@ func runOrgs(ctx context.Context, now func() time.Time, args []string, stdout, s
 	if err := parseOnlyFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	st, kr, err := sf.openSecure(ctx, stderr)
+	a, err := sf.openApp(ctx, now, appOptions{}, stderr)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	svc := &caseload.Service{Store: st, Keys: kr, Now: now}
-	o, secret, err := svc.CreateOrg(ctx, "", *name)
+	defer a.Close()
+	o, secret, err := a.Service.CreateOrg(ctx, "", *name)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "organisation %s made; its first admin sets up their account, once, within 24 hours, at:\n%s/setup?token=%s\n", o.ID, strings.TrimRight(*base, "/"), secret)
 	return nil
-}
-
-// auditEntry is an audit entry for an operator's command, which acts as
-// no account.
-func auditEntry(now func() time.Time, action, detail string) audit.Entry {
-	return audit.Entry{At: now().UTC(), Actor: "operator", Action: action, Detail: detail}
 }

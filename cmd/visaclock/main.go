@@ -106,7 +106,7 @@ func run(ctx context.Context, now func() time.Time, args []string, stdin io.Read
 	case "keys":
 		return runKeys(ctx, now, args[1:], stdout, stderr)
 	case "audit":
-		return runAudit(ctx, args[1:], stdout, stderr)
+		return runAudit(ctx, now, args[1:], stdout, stderr)
 	case "backup":
 		return runBackup(ctx, args[1:], stdout, stderr)
 	case "orgs":

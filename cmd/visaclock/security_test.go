@@ -55,25 +55,24 @@ func runCmd(t *testing.T, args ...string) (string, error) {
 // server would, for a test to read what it holds.
 func openService(t *testing.T, dsn, keyText string) (*caseload.Service, *sqlstore.Store) {
 	t.Helper()
-	st, err := sqlstore.Open(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	kr, err := parseKeyring(keyText, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	chain, err := caseload.OpenAudit(context.Background(), st, kr)
+	st, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{Keys: kr})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.SetAuditChain(chain)
+	t.Cleanup(func() { st.Close() })
 	reg, err := packs.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &caseload.Service{Store: st, Lookup: reg.Lookup, Now: testNow, Keys: kr}, st
+	svc, err := caseload.New(caseload.Config{Store: st, Lookup: reg.Lookup, Now: testNow, Keys: kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, st
 }
 
 // TestKeyRotation: `keys rotate` re-wraps every data key under the new
@@ -453,11 +452,12 @@ func openKeyed(t *testing.T, data string) (*sqlstore.Store, string) {
 	}
 	var sf storeFlags
 	sf.data = data
-	st, _, err := sf.openSecure(context.Background(), io.Discard)
+	a, err := sf.openApp(context.Background(), testNow, appOptions{}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.Close()
+	st := a.Store
+	a.Close()
 	b, err := os.ReadFile(filepath.Join(data, "master.key"))
 	if err != nil {
 		t.Fatal(err)
@@ -630,5 +630,50 @@ func TestServeTLS(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSeedAndRotationAreAudited: `dev seed` goes through the Service's
+// bulk path, one audit entry a case, and `keys rotate` audits itself in
+// its own transaction; `audit verify` counts every change.
+func TestSeedAndRotationAreAudited(t *testing.T) {
+	data := t.TempDir()
+	if out, err := runCmd(t, "dev", "seed", "--n", "250", "--data", data); err != nil || !strings.Contains(out, "seeded 250 cases") {
+		t.Fatalf("dev seed: %q %v", out, err)
+	}
+	if out, err := runCmd(t, "audit", "verify", "--data", data); err != nil || !strings.Contains(out, "intact: 250 entries") {
+		t.Fatalf("audit verify after seeding: %q %v", out, err)
+	}
+	keyFile := filepath.Join(data, "master.key")
+	old, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newKey, err := runCmd(t, "keys", "new", "--id", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, []byte(newKey+string(old)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCmd(t, "keys", "rotate", "--data", data); err != nil || !strings.Contains(out, "re-wrapped 1 keys") {
+		t.Fatalf("keys rotate: %q %v", out, err)
+	}
+	if out, err := runCmd(t, "audit", "verify", "--data", data); err != nil || !strings.Contains(out, "intact: 251 entries") {
+		t.Fatalf("audit verify after the rotation: %q %v", out, err)
+	}
+	_, st := openService(t, filepath.Join(data, "visaclock.db"), newKey)
+	entries, err := st.AuditEntries(context.Background(), "", 0, 1000)
+	if err != nil || len(entries) != 251 {
+		t.Fatalf("%d entries, %v", len(entries), err)
+	}
+	for i, e := range entries {
+		want := "case.create"
+		if i == 250 {
+			want = "keys.rotate"
+		}
+		if e.Action != want || e.Actor != "operator" {
+			t.Fatalf("entry %d = %+v; want %s by the operator", i, e, want)
+		}
 	}
 }

@@ -24,7 +24,6 @@ import (
 type storeFlags struct {
 	db, data      string
 	masterKeyFile string
-	opts          sqlstore.Options
 }
 
 func (f *storeFlags) register(fs interface {
@@ -45,31 +44,6 @@ func (f *storeFlags) dsn() (string, error) {
 		return "", fmt.Errorf("--data %s: %w", f.data, err)
 	}
 	return filepath.Join(f.data, "visaclock.db"), nil
-}
-
-// open opens and migrates the store.
-func (f *storeFlags) open(ctx context.Context) (*sqlstore.Store, error) {
-	st, _, err := f.openMigrated(ctx)
-	return st, err
-}
-
-// openMigrated opens the store and applies the migrations not yet applied,
-// returning their names.
-func (f *storeFlags) openMigrated(ctx context.Context) (*sqlstore.Store, []string, error) {
-	dsn, err := f.dsn()
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := sqlstore.OpenWith(dsn, f.opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	applied, err := st.Migrate(ctx)
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	return st, applied, nil
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
@@ -115,16 +89,12 @@ func runServe(ctx context.Context, now func() time.Time, args []string, stdout, 
 	if err != nil {
 		return usageError{fmt.Sprintf("--tz %q: not a time zone name such as Asia/Shanghai or UTC", *tz)}
 	}
-	reg, err := loadRules(*rulesDir)
+	a, err := sf.openApp(ctx, now, appOptions{Rules: *rulesDir, Location: loc}, stderr)
 	if err != nil {
 		return err
 	}
-	st, kr, err := sf.openSecure(ctx, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	svc := &caseload.Service{Store: st, Lookup: reg.Lookup, Now: now, Location: loc, Keys: kr}
+	defer a.Close()
+	st, svc := a.Store, a.Service
 	users, err := st.CountUsers(ctx)
 	if err != nil {
 		return err
@@ -137,7 +107,7 @@ func runServe(ctx context.Context, now func() time.Time, args []string, stdout, 
 			return usageError{fmt.Sprintf("--addr %s: beyond loopback, visaclock needs TLS: give --tls-cert and --tls-key, or name the TLS-terminating proxy in front of it with --trusted-proxy", *addr)}
 		}
 	}
-	srv := &web.Server{Service: svc, Packs: reg, Log: log, TrustedProxies: proxies}
+	srv := &web.Server{Service: svc, Packs: a.Packs, Log: log, TrustedProxies: proxies}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -255,11 +225,19 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
 	}
-	st, applied, err := sf.openMigrated(ctx)
+	dsn, err := sf.dsn()
+	if err != nil {
+		return err
+	}
+	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
 	if len(applied) == 0 {
 		fmt.Fprintln(stdout, "the schema is up to date")
 		return nil

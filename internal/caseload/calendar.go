@@ -3,6 +3,8 @@ package caseload
 import (
 	"context"
 	"time"
+
+	"visaclock/internal/date"
 )
 
 // CalendarToken is one of an account's calendar feed tokens, as listed:
@@ -21,23 +23,29 @@ func (s *Service) CalendarTokens(ctx context.Context, p Principal) ([]CalendarTo
 }
 
 // CreateCalendarToken stores the hash of a new calendar feed token of p's
-// account, and audits it. The caller makes the token and its hash: the
-// feed that reads it hashes it the same way.
+// account, audited in the same transaction. The caller makes the token and
+// its hash: the feed that reads it hashes it the same way.
 func (s *Service) CreateCalendarToken(ctx context.Context, p Principal, hash []byte) (id string, err error) {
 	if !p.Can(PermCalendar) {
 		return "", ErrForbidden
 	}
-	if id, err = s.Store.CreateCalendarToken(ctx, p.Org, p.User, hash, s.now()); err != nil {
+	id = NewID("cal_")
+	if err := s.Store.CreateCalendarToken(ctx, p.Org, p.User, id, hash, s.now(), s.event(p, "calendar.create", "", "token="+id)); err != nil {
 		return "", err
 	}
-	return id, s.Audit(ctx, p, "calendar.create", "", "token="+id)
+	return id, nil
 }
 
-// RevokeCalendarToken stops one of p's own calendar feed tokens, and
-// audits it.
+// RevokeCalendarToken stops one of p's own calendar feed tokens, audited
+// in the same transaction.
 func (s *Service) RevokeCalendarToken(ctx context.Context, p Principal, id string) error {
-	if err := s.Store.RevokeCalendarToken(ctx, p.Org, p.User, id); err != nil {
-		return err
-	}
-	return s.Audit(ctx, p, "calendar.revoke", "", "token="+id)
+	return s.Store.RevokeCalendarToken(ctx, p.Org, p.User, id, s.event(p, "calendar.revoke", "", "token="+id))
+}
+
+// CalendarEntry is one deadline of one case.
+type CalendarEntry struct {
+	CaseID    string
+	Reference string
+	Kind      string
+	Date      date.Date
 }

@@ -8,12 +8,10 @@
 package caseload
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
 
-	"visaclock/internal/audit"
 	"visaclock/internal/date"
 	"visaclock/internal/stay"
 )
@@ -108,58 +106,6 @@ type Filter struct {
 	Team     string
 	// PassportIndex, when set, keeps only cases with this blind index.
 	PassportIndex []byte
-}
-
-// Store keeps cases, accounts and the audit log. Implementations must scope
-// every case operation by org. Writes that take an audit entry append it in
-// the same transaction, so that no change lands unaudited; a nil entry
-// appends nothing.
-type Store interface {
-	CreateCase(ctx context.Context, c *Case, ev *audit.Entry) error
-	FindCase(ctx context.Context, org, id string) (*Case, error)
-	// UpdateCase replaces the case if its stored version is c.Version, and
-	// increments the version; otherwise it returns ErrConflict.
-	UpdateCase(ctx context.Context, c *Case, ev *audit.Entry) error
-	DeleteCase(ctx context.Context, org, id string, version int64, ev *audit.Entry) error
-	FindCases(ctx context.Context, org string, f Filter) (items []ListItem, next string, err error)
-	// CreateCases stores many new cases in one transaction.
-	CreateCases(ctx context.Context, cs []*Case, ev *audit.Entry) error
-	// SearchCases lists up to limit of org's cases whose reference starts
-	// with prefix, with their state on the day on, within the scope of
-	// assignee and team when set (as in Filter).
-	SearchCases(ctx context.Context, org, prefix, assignee, team string, on date.Date, limit int) ([]ListItem, error)
-	// CaseIDTaken reports whether any organisation has a case with id.
-	CaseIDTaken(ctx context.Context, id string) (bool, error)
-	// CasePage returns up to limit of org's cases after the id after, in id
-	// order, without their spans and deadlines: what an export needs, a
-	// page at a time.
-	CasePage(ctx context.Context, org, after string, limit int) ([]Case, error)
-	// CaseIDs lists up to limit ids of org's cases after the id after.
-	CaseIDs(ctx context.Context, org, after string, limit int) ([]string, error)
-	// ClosedBefore lists the ids of org's cases closed before t.
-	ClosedBefore(ctx context.Context, org string, t time.Time) ([]string, error)
-	// Calendar tokens are stored hashed; the store never sees the token.
-	CreateCalendarToken(ctx context.Context, org, user string, hash []byte, created time.Time) (id string, err error)
-	RevokeCalendarToken(ctx context.Context, org, user, id string) error
-	// FindCalendarToken returns the org and account of a live token.
-	FindCalendarToken(ctx context.Context, hash []byte) (org, user string, err error)
-	CalendarTokens(ctx context.Context, org, user string) ([]CalendarToken, error)
-	// Deadlines lists the deadlines on or after from of org's cases, within
-	// the assignee and team scope when those are set (as in Filter).
-	Deadlines(ctx context.Context, org, assignee, team string, from date.Date) ([]CalendarEntry, error)
-
-	AccountStore
-
-	Ping(ctx context.Context) error
-	Close() error
-}
-
-// CalendarEntry is one deadline of one case.
-type CalendarEntry struct {
-	CaseID    string
-	Reference string
-	Kind      string
-	Date      date.Date
 }
 
 // Error codes, mapped to HTTP statuses in one place (package web).

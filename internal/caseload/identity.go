@@ -1,11 +1,62 @@
 package caseload
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"visaclock/internal/date"
 )
+
+func identityAAD(caseID string) string { return "case/" + caseID + "/identity" }
+
+// seal makes c.Sealed and c.PassportIndex from c.Identity. An empty
+// identity is stored as none.
+func (s *Service) seal(ctx context.Context, c *Case) error {
+	if c.Identity.Empty() {
+		c.Sealed, c.PassportIndex = nil, nil
+		return nil
+	}
+	if err := c.Identity.Validate(); err != nil {
+		return err
+	}
+	b, err := s.box(ctx, c.Org)
+	if err != nil {
+		return err
+	}
+	plain, err := json.Marshal(c.Identity)
+	if err != nil {
+		return err
+	}
+	c.Sealed = b.Seal(plain, identityAAD(c.ID))
+	c.PassportIndex = nil
+	if strings.TrimSpace(c.Identity.Passport) != "" {
+		c.PassportIndex = b.BlindIndex("passport", c.Identity.Passport)
+	}
+	return nil
+}
+
+// open returns the identity sealed for case id of org, or nil if none.
+func (s *Service) open(ctx context.Context, org, id string, sealed []byte) (*Identity, error) {
+	if len(sealed) == 0 {
+		return nil, nil
+	}
+	b, err := s.box(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := b.Open(sealed, identityAAD(id))
+	if err != nil {
+		return nil, fmt.Errorf("caseload: identity of %s: %w", id, err)
+	}
+	var ident Identity
+	if err := json.Unmarshal(plain, &ident); err != nil {
+		return nil, fmt.Errorf("caseload: identity of %s: %w", id, err)
+	}
+	return &ident, nil
+}
 
 // Identity is who a case is about. Every field is optional: the engine
 // needs none of them, and the least collected is the least that can leak.

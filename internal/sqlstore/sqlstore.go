@@ -7,15 +7,9 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,8 +18,7 @@ import (
 
 	"visaclock/internal/audit"
 	"visaclock/internal/caseload"
-	"visaclock/internal/date"
-	"visaclock/internal/stay"
+	"visaclock/internal/vault"
 )
 
 //go:embed migrations
@@ -52,29 +45,57 @@ type Store struct {
 	d   dialect
 	dsn string
 	// chain seals audit entries; without it, audited writes fail rather
-	// than land unaudited. Set it with SetAuditChain.
+	// than land unaudited. Open makes it from Options.Keys.
 	chain *audit.Chain
+	// beforeCommit, when set (by tests only), runs after a transaction's
+	// work and before its commit; an error rolls the transaction back.
+	beforeCommit func(what string) error
 }
-
-// SetAuditChain sets the key that chains the audit log. Call it before
-// serving.
-func (s *Store) SetAuditChain(c *audit.Chain) { s.chain = c }
 
 var _ caseload.Store = (*Store)(nil)
 
-// Options tune a store.
+// Options are what a store needs besides its database.
 type Options struct {
+	// Keys is the master keyring. The audit chain is keyed from the audit
+	// key stored in the database and wrapped under it (made and stored on
+	// first use). Without Keys, the store reads but refuses every audited
+	// write, so that nothing lands unaudited: enough for migrate and
+	// backup, not for serving.
+	Keys *vault.Keyring
+	// Migrate applies the migrations not yet applied before the store is
+	// returned. Keys needs a migrated database.
+	Migrate bool
 	// CacheMB is SQLite's page cache per connection; 0 means 8 MiB. Bulk
 	// loads want more; a server at a million cases is fine with little.
 	CacheMB int
 }
 
-// Open opens the database named by dsn: a postgres:// or postgresql:// URL,
-// or a SQLite file path. It does not migrate; call Migrate.
-func Open(dsn string) (*Store, error) { return OpenWith(dsn, Options{}) }
+// Open opens the database named by dsn (a postgres:// or postgresql://
+// URL, or a SQLite file path) with everything it needs: migrated when
+// o.Migrate is set, with its audit chain when o.Keys is set.
+func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
+	s, err := openDB(dsn, o)
+	if err != nil {
+		return nil, err
+	}
+	if o.Migrate {
+		if _, err := s.Migrate(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	if o.Keys != nil {
+		if s.chain, err = caseload.OpenAudit(ctx, s, o.Keys); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
 
-// OpenWith is Open with options.
-func OpenWith(dsn string, o Options) (*Store, error) {
+// openDB opens the database, without migrating it or keying its audit
+// chain.
+func openDB(dsn string, o Options) (*Store, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
@@ -120,137 +141,6 @@ func (s *Store) DSN() string { return s.dsn }
 // Dialect names the database: "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.d.name }
 
-// Migrate applies the embedded migrations not yet applied, each in its own
-// transaction, in order. Migrations are forward-only.
-func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
-	dir := path.Join("migrations", s.d.name)
-	entries, err := fs.ReadDir(migrations, dir)
-	if err != nil {
-		return nil, err
-	}
-	// The bookkeeping table is created under the same lock as migrations:
-	// servers starting together on an empty PostgreSQL would otherwise race
-	// to create it.
-	if err := s.inTx(ctx, "migrate", func(tx *sql.Tx) error {
-		if s.d.lockStmt != "" {
-			if _, err := tx.ExecContext(ctx, s.d.lockStmt); err != nil {
-				return err
-			}
-		}
-		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_us BIGINT NOT NULL)`)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		name := e.Name()
-		body, err := fs.ReadFile(migrations, path.Join(dir, name))
-		if err != nil {
-			return applied, err
-		}
-		done, err := s.migrateOne(ctx, name, string(body))
-		if err != nil {
-			return applied, fmt.Errorf("sqlstore: migration %s: %w", name, err)
-		}
-		if done {
-			applied = append(applied, name)
-		}
-	}
-	return applied, nil
-}
-
-func (s *Store) migrateOne(ctx context.Context, name, body string) (bool, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
-	}
-	defer tx.Rollback()
-	if s.d.lockStmt != "" {
-		if _, err := tx.ExecContext(ctx, s.d.lockStmt); err != nil {
-			return false, err
-		}
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = $1`, name).Scan(&n); err != nil {
-		return false, err
-	}
-	if n > 0 {
-		return false, nil
-	}
-	for _, stmt := range strings.Split(body, ";") {
-		if strings.TrimSpace(stmt) == "" {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return false, err
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_us) VALUES ($1, $2)`, name, time.Now().UnixMicro()); err != nil {
-		return false, err
-	}
-	return true, tx.Commit()
-}
-
-// stateRank orders the working list: overstays, then pending applications,
-// then the rest by deadline.
-func stateRank(st stay.State) int {
-	switch st {
-	case stay.StateOverstay:
-		return 0
-	case stay.StatePending:
-		return 1
-	case stay.StateLawful:
-		return 2
-	}
-	return 3
-}
-
-var rankState = []stay.State{stay.StateOverstay, stay.StatePending, stay.StateLawful, stay.StateAbsent}
-
-// sortDay is the key a segment is listed by within its rank: for overstays
-// and pending applications the day they began (the oldest first), for the
-// rest the next deadline (the nearest first; none sorts last).
-func sortDay(seg caseload.Segment) date.Date {
-	switch seg.State {
-	case stay.StateOverstay, stay.StatePending:
-		if seg.Since != 0 {
-			return seg.Since
-		}
-		return seg.From
-	}
-	if seg.Deadline != 0 {
-		return seg.Deadline
-	}
-	return date.Max
-}
-
-type summaryJSON struct {
-	AsOf            date.Date  `json:"as_of"`
-	State           stay.State `json:"state"`
-	AuthorizedUntil date.Date  `json:"authorized_until,omitzero"`
-	OverstayDays    int        `json:"overstay_days"`
-	NextDeadline    date.Date  `json:"next_deadline,omitzero"`
-	DeadlineKind    string     `json:"deadline_kind,omitempty"`
-}
-
-// CreateCase stores a new case at version 1.
-func (s *Store) CreateCase(ctx context.Context, c *caseload.Case, ev *audit.Entry) error {
-	return s.CreateCases(ctx, []*caseload.Case{c}, ev)
-}
-
-// caseColumns are the columns of cases that CreateCases writes, in the
-// order caseRow gives them.
-const caseColumns = "cases (id, org, reference, history, notes, summary, created_us, updated_us, version, identity, passport_index, assignee, team, closed_us)"
-
-func caseRow(c *caseload.Case) ([]any, error) {
-	hist, sum, err := encode(c)
-	if err != nil {
-		return nil, err
-	}
-	return []any{c.ID, c.Org, c.Reference, hist, c.Notes, sum, c.Created.UnixMicro(), c.Updated.UnixMicro(), c.Version,
-		nullBytes(c.Sealed), nullBytes(c.PassportIndex), c.Assignee, c.Team, micros(c.Closed)}, nil
-}
-
 // nullBytes stores an empty slice as NULL, so that "no identity" is one
 // value in both databases.
 func nullBytes(b []byte) any {
@@ -272,40 +162,6 @@ func fromMicros(us int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMicro(us).UTC()
-}
-
-func encode(c *caseload.Case) (hist, sum string, err error) {
-	h, err := json.Marshal(&c.History)
-	if err != nil {
-		return "", "", err
-	}
-	sm, err := json.Marshal(summaryJSON(c.Summary))
-	if err != nil {
-		return "", "", err
-	}
-	return string(h), string(sm), nil
-}
-
-func (s *Store) insertSegments(ctx context.Context, tx *sql.Tx, c *caseload.Case) error {
-	return s.insertTimelines(ctx, tx, []*caseload.Case{c})
-}
-
-// insertTimelines stores the segments and deadlines of cs.
-func (s *Store) insertTimelines(ctx context.Context, tx *sql.Tx, cs []*caseload.Case) error {
-	var segs, deadlines [][]any
-	for _, c := range cs {
-		for _, seg := range c.Segments {
-			segs = append(segs, []any{c.ID, c.Org, int64(seg.From), int64(seg.Until), stateRank(seg.State), int64(sortDay(seg)),
-				int64(seg.AuthorizedUntil), int64(seg.Deadline), seg.DeadlineKind, c.Assignee, c.Team})
-		}
-		for _, d := range c.Deadlines {
-			deadlines = append(deadlines, []any{c.ID, c.Org, int64(d.Date), d.Kind, c.Assignee, c.Team})
-		}
-	}
-	if err := s.insertRows(ctx, tx, "case_segments (case_id, org, from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind, assignee, team)", segs); err != nil {
-		return err
-	}
-	return s.insertRows(ctx, tx, "case_deadlines (case_id, org, day, kind, assignee, team)", deadlines)
 }
 
 // insertRows inserts rows into table (written with its column list).
@@ -364,475 +220,6 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, table string, rows [
 	return nil
 }
 
-// FindCase returns the case with id in org, or caseload.ErrNotFound.
-func (s *Store) FindCase(ctx context.Context, org, id string) (*caseload.Case, error) {
-	c := &caseload.Case{}
-	var hist, sum string
-	var created, updated, closed int64
-	err := s.queryRow(ctx, `SELECT id, org, reference, history, notes, summary, created_us, updated_us, version,
-			identity, passport_index, assignee, team, closed_us
-		FROM cases WHERE org = $1 AND id = $2`, []any{org, id},
-		&c.ID, &c.Org, &c.Reference, &hist, &c.Notes, &sum, &created, &updated, &c.Version,
-		&c.Sealed, &c.PassportIndex, &c.Assignee, &c.Team, &closed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, caseload.ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: find case: %w", err)
-	}
-	c.Created, c.Updated, c.Closed = time.UnixMicro(created).UTC(), time.UnixMicro(updated).UTC(), fromMicros(closed)
-	if err := json.Unmarshal([]byte(hist), &c.History); err != nil {
-		return nil, fmt.Errorf("sqlstore: case history: %w", err)
-	}
-	var sj summaryJSON
-	if err := json.Unmarshal([]byte(sum), &sj); err != nil {
-		return nil, fmt.Errorf("sqlstore: case summary: %w", err)
-	}
-	c.Summary = caseload.Summary(sj)
-	rows, err := s.query(ctx, `SELECT from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind
-		FROM case_segments WHERE org = $1 AND case_id = $2 ORDER BY from_day`, org, id)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: case segments: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var seg caseload.Segment
-		var from, until, sd, au, dl int64
-		var rank int
-		if err := rows.Scan(&from, &until, &rank, &sd, &au, &dl, &seg.DeadlineKind); err != nil {
-			return nil, fmt.Errorf("sqlstore: case segments: %w", err)
-		}
-		seg.From, seg.Until, seg.AuthorizedUntil, seg.Deadline = date.Date(from), date.Date(until), date.Date(au), date.Date(dl)
-		seg.State = rankState[rank]
-		if rank <= 1 {
-			seg.Since = date.Date(sd)
-		}
-		c.Segments = append(c.Segments, seg)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: case segments: %w", err)
-	}
-	drows, err := s.query(ctx, `SELECT day, kind FROM case_deadlines WHERE org = $1 AND case_id = $2 ORDER BY day, kind`, org, id)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: case deadlines: %w", err)
-	}
-	defer drows.Close()
-	for drows.Next() {
-		var d caseload.Deadline
-		var day int64
-		if err := drows.Scan(&day, &d.Kind); err != nil {
-			return nil, fmt.Errorf("sqlstore: case deadlines: %w", err)
-		}
-		d.Date = date.Date(day)
-		c.Deadlines = append(c.Deadlines, d)
-	}
-	return c, drows.Err()
-}
-
-// UpdateCase stores c if the stored version is still c.Version.
-func (s *Store) UpdateCase(ctx context.Context, c *caseload.Case, ev *audit.Entry) error {
-	err := s.inTx(ctx, "update case", func(tx *sql.Tx) error {
-		hist, sum, err := encode(c)
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE cases SET reference = $1, history = $2, notes = $3, summary = $4, updated_us = $5, version = version + 1,
-				identity = $9, passport_index = $10, assignee = $11, team = $12, closed_us = $13
-			WHERE org = $6 AND id = $7 AND version = $8`,
-			c.Reference, hist, c.Notes, sum, c.Updated.UnixMicro(), c.Org, c.ID, c.Version,
-			nullBytes(c.Sealed), nullBytes(c.PassportIndex), c.Assignee, c.Team, micros(c.Closed))
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return err
-			}
-			return s.missingOrConflict(ctx, tx, c.Org, c.ID)
-		}
-		for _, table := range []string{"case_segments", "case_deadlines"} {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE org = $1 AND case_id = $2`, c.Org, c.ID); err != nil {
-				return err
-			}
-		}
-		if err := s.insertSegments(ctx, tx, c); err != nil {
-			return err
-		}
-		return s.appendAudit(ctx, tx, ev)
-	})
-	if err == nil {
-		c.Version++
-	}
-	return err
-}
-
-func (s *Store) missingOrConflict(ctx context.Context, tx *sql.Tx, org, id string) error {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases WHERE org = $1 AND id = $2`, org, id).Scan(&n); err != nil {
-		return err
-	}
-	if n == 0 {
-		return caseload.ErrNotFound
-	}
-	return caseload.ErrConflict
-}
-
-// DeleteCase removes the case if it is at version (any version when 0).
-func (s *Store) DeleteCase(ctx context.Context, org, id string, version int64, ev *audit.Entry) error {
-	if err := s.deleteCase(ctx, org, id, version, ev); err != nil {
-		return err
-	}
-	return s.forget(ctx)
-}
-
-// forget makes deleted rows unrecoverable from the SQLite files:
-// secure_delete has zeroed them in the database pages, and a TRUNCATE
-// checkpoint empties the write-ahead log, which still holds the pages as
-// they were written. PostgreSQL keeps dead rows until VACUUM reuses their
-// space; see docs/security.md.
-func (s *Store) forget(ctx context.Context) error {
-	if s.d.name != "sqlite" {
-		return nil
-	}
-	// A reader in the middle of a long query can hold the log; wait for
-	// it, since the erase is not done until the log is empty.
-	for wait := 10 * time.Millisecond; ; wait *= 2 {
-		var busy, logged, done int
-		if err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &done); err != nil {
-			return fmt.Errorf("sqlstore: checkpoint after erase: %w", err)
-		}
-		if busy == 0 {
-			return nil
-		}
-		if wait > 5*time.Second {
-			return errors.New("sqlstore: the case is deleted, but readers kept the write-ahead log busy; it is emptied at the next checkpoint")
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-	}
-}
-
-func (s *Store) deleteCase(ctx context.Context, org, id string, version int64, ev *audit.Entry) error {
-	return s.inTx(ctx, "delete case", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE org = $1 AND id = $2 AND (CAST($3 AS BIGINT) = 0 OR version = CAST($3 AS BIGINT))`, org, id, version)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return err
-			}
-			return s.missingOrConflict(ctx, tx, org, id)
-		}
-		// Segments and deadlines go with the case (ON DELETE CASCADE); said
-		// again for stores where foreign keys are off.
-		for _, table := range []string{"case_segments", "case_deadlines"} {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE org = $1 AND case_id = $2`, org, id); err != nil {
-				return err
-			}
-		}
-		return s.appendAudit(ctx, tx, ev)
-	})
-}
-
-// cursor is the position after the last row of a page.
-type cursor struct {
-	rank int
-	day  int64
-	id   string
-}
-
-func (c cursor) String() string {
-	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("%d:%d:%s", c.rank, c.day, c.id)))
-}
-
-func parseCursor(s string) (cursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		parts := strings.SplitN(string(b), ":", 3)
-		if len(parts) == 3 {
-			r, err1 := strconv.Atoi(parts[0])
-			d, err2 := strconv.ParseInt(parts[1], 10, 64)
-			if err1 == nil && err2 == nil && r >= 0 && r < len(rankState) && caseload.ValidID(parts[2], "c_") {
-				return cursor{r, d, parts[2]}, nil
-			}
-		}
-	}
-	return cursor{}, caseload.Errorf(caseload.EInvalid, "cursor", "not a cursor this server gave out; start again without one")
-}
-
-// FindCases returns a page of the working list for f.On: the cases whose
-// state that day is among f.States, overstays first, then pending, then by
-// the nearest deadline. Each state is one range scan of the list index.
-func (s *Store) FindCases(ctx context.Context, org string, f caseload.Filter) ([]caseload.ListItem, string, error) {
-	if f.Limit <= 0 || f.Limit > 500 {
-		f.Limit = 50
-	}
-	var after cursor
-	if f.Cursor != "" {
-		var err error
-		if after, err = parseCursor(f.Cursor); err != nil {
-			return nil, "", err
-		}
-	} else {
-		after = cursor{rank: -1}
-	}
-	on := int64(f.On)
-	// The scope and the passport lookup are written into the statement
-	// only when set, so that an unscoped list keeps its plain index scan.
-	extra, extraArgs := scopeSQL("s", 9, f.Assignee, f.Team)
-	if len(f.PassportIndex) > 0 {
-		extra += fmt.Sprintf(" AND c.passport_index = $%d", 9+len(extraArgs))
-		extraArgs = append(extraArgs, f.PassportIndex)
-	}
-	var items []caseload.ListItem
-	var last cursor
-	for rank, st := range rankState {
-		if rank < after.rank || (len(f.States) > 0 && !slices.Contains(f.States, st)) {
-			continue
-		}
-		lo, hi := int64(0), int64(date.Max)
-		switch {
-		case rank <= 1: // began on or before the day
-			hi = on
-		case f.Due:
-			lo, hi = on, on+int64(f.DueWithin)
-		}
-		afterDay, afterID := lo-1, ""
-		if rank == after.rank {
-			afterDay, afterID = after.day, after.id
-		}
-		rows, err := s.query(ctx, `SELECT s.case_id, c.reference, s.sort_day, s.authorized_until, s.deadline, s.deadline_kind, c.version, c.identity
-			FROM case_segments s JOIN cases c ON c.id = s.case_id
-			WHERE s.org = $1 AND s.state_rank = $2 AND s.sort_day >= $3 AND s.sort_day <= $4
-			  AND (s.sort_day > $5 OR (s.sort_day = $5 AND s.case_id > $6))
-			  AND s.from_day <= $7 AND s.until_day >= $7`+extra+`
-			ORDER BY s.sort_day, s.case_id
-			LIMIT $8`, append([]any{org, rank, lo, hi, afterDay, afterID, on, f.Limit - len(items) + 1}, extraArgs...)...)
-		if err != nil {
-			return nil, "", fmt.Errorf("sqlstore: list: %w", err)
-		}
-		for rows.Next() {
-			var it caseload.ListItem
-			var sd, au, dl int64
-			if err := rows.Scan(&it.ID, &it.Reference, &sd, &au, &dl, &it.DeadlineKind, &it.Version, &it.Sealed); err != nil {
-				rows.Close()
-				return nil, "", fmt.Errorf("sqlstore: list: %w", err)
-			}
-			if len(items) == f.Limit {
-				rows.Close()
-				return items, last.String(), nil
-			}
-			it.State, it.AuthorizedUntil, it.Deadline = st, date.Date(au), date.Date(dl)
-			if rank <= 1 {
-				it.Since = date.Date(sd)
-			}
-			items = append(items, it)
-			last = cursor{rank, sd, it.ID}
-		}
-		if err := rows.Close(); err != nil {
-			return nil, "", err
-		}
-		if err := rows.Err(); err != nil {
-			return nil, "", fmt.Errorf("sqlstore: list: %w", err)
-		}
-	}
-	return items, "", nil
-}
-
-// scopeSQL is the condition that keeps a caseworker's or viewer's cases,
-// on table alias t, with parameters numbered from n; empty for the whole
-// organisation.
-func scopeSQL(t string, n int, assignee, team string) (string, []any) {
-	switch {
-	case assignee == "" && team == "":
-		return "", nil
-	case team == "":
-		return fmt.Sprintf(" AND %s.assignee = $%d", t, n), []any{assignee}
-	}
-	return fmt.Sprintf(" AND (%s.assignee = $%d OR %s.team = $%d)", t, n, t, n+1), []any{assignee, team}
-}
-
-// SearchCases lists up to limit of org's cases whose reference starts with
-// prefix (case as written), in reference order, with their state on the
-// day on, within the scope of assignee and team when set. It walks the
-// (org, reference) index, so it costs what it returns.
-func (s *Store) SearchCases(ctx context.Context, org, prefix, assignee, team string, on date.Date, limit int) ([]caseload.ListItem, error) {
-	if limit <= 0 || limit > 500 {
-		limit = 50
-	}
-	extra, args := scopeSQL("c", 4, assignee, team)
-	// SQLite compares text bytewise, so a prefix is a range of the index.
-	// PostgreSQL may compare by a language's collation, where it is not;
-	// there the prefix is tested as a prefix.
-	match := "c.reference >= $2 AND c.reference < $2 || '\U0010FFFF' AND substr(c.reference, 1, length($2)) = $2"
-	if s.d.name == "postgres" {
-		match = `substr(c.reference, 1, length($2)) = $2`
-	}
-	rows, err := s.query(ctx, `SELECT c.id, c.reference, s.state_rank, s.sort_day, s.authorized_until, s.deadline, s.deadline_kind, c.version, c.identity
-		FROM cases c JOIN case_segments s ON s.case_id = c.id AND s.from_day <= $3 AND s.until_day >= $3
-		WHERE c.org = $1 AND `+match+extra+`
-		ORDER BY c.reference, c.id
-		LIMIT `+strconv.Itoa(limit), append([]any{org, prefix, int64(on)}, args...)...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: search: %w", err)
-	}
-	defer rows.Close()
-	var items []caseload.ListItem
-	for rows.Next() {
-		var it caseload.ListItem
-		var rank int
-		var sd, au, dl int64
-		if err := rows.Scan(&it.ID, &it.Reference, &rank, &sd, &au, &dl, &it.DeadlineKind, &it.Version, &it.Sealed); err != nil {
-			return nil, fmt.Errorf("sqlstore: search: %w", err)
-		}
-		it.State, it.AuthorizedUntil, it.Deadline = rankState[rank], date.Date(au), date.Date(dl)
-		if rank <= 1 {
-			it.Since = date.Date(sd)
-		}
-		items = append(items, it)
-	}
-	return items, rows.Err()
-}
-
-// CaseIDTaken reports whether any organisation has a case with id.
-func (s *Store) CaseIDTaken(ctx context.Context, id string) (bool, error) {
-	var n int
-	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM cases WHERE id = $1`, []any{id}, &n); err != nil {
-		return false, fmt.Errorf("sqlstore: case id: %w", err)
-	}
-	return n > 0, nil
-}
-
-// CasePage returns up to limit of org's cases after the id after, in id
-// order, without spans and deadlines, in one query.
-func (s *Store) CasePage(ctx context.Context, org, after string, limit int) ([]caseload.Case, error) {
-	rows, err := s.query(ctx, `SELECT id, org, reference, history, notes, created_us, updated_us, version,
-			identity, passport_index, assignee, team, closed_us
-		FROM cases WHERE org = $1 AND id > $2 ORDER BY id LIMIT $3`, org, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: case page: %w", err)
-	}
-	defer rows.Close()
-	var out []caseload.Case
-	for rows.Next() {
-		var c caseload.Case
-		var hist string
-		var created, updated, closed int64
-		if err := rows.Scan(&c.ID, &c.Org, &c.Reference, &hist, &c.Notes, &created, &updated, &c.Version,
-			&c.Sealed, &c.PassportIndex, &c.Assignee, &c.Team, &closed); err != nil {
-			return nil, fmt.Errorf("sqlstore: case page: %w", err)
-		}
-		if err := json.Unmarshal([]byte(hist), &c.History); err != nil {
-			return nil, fmt.Errorf("sqlstore: case %s history: %w", c.ID, err)
-		}
-		c.Created, c.Updated, c.Closed = time.UnixMicro(created).UTC(), time.UnixMicro(updated).UTC(), fromMicros(closed)
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
-// CaseIDs lists up to limit ids of org's cases after the id after, in
-// order, for exports.
-func (s *Store) CaseIDs(ctx context.Context, org, after string, limit int) ([]string, error) {
-	rows, err := s.query(ctx, `SELECT id FROM cases WHERE org = $1 AND id > $2 ORDER BY id LIMIT $3`, org, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: case ids: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("sqlstore: case ids: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
-// ClosedBefore lists the ids of org's cases closed before t.
-func (s *Store) ClosedBefore(ctx context.Context, org string, t time.Time) ([]string, error) {
-	rows, err := s.query(ctx, `SELECT id FROM cases WHERE org = $1 AND closed_us > 0 AND closed_us < $2 ORDER BY id`, org, t.UnixMicro())
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: closed cases: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("sqlstore: closed cases: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
-// CreateCalendarToken stores the hash of a new calendar token of an
-// account.
-func (s *Store) CreateCalendarToken(ctx context.Context, org, user string, hash []byte, created time.Time) (string, error) {
-	id := caseload.NewID("cal_")
-	_, err := s.db.ExecContext(ctx, `INSERT INTO calendar_tokens (id, org, user_id, hash, created_us) VALUES ($1, $2, $3, $4, $5)`, id, org, user, hash, created.UnixMicro())
-	if err != nil {
-		return "", fmt.Errorf("sqlstore: create calendar token: %w", err)
-	}
-	return id, nil
-}
-
-// RevokeCalendarToken makes an account's token stop working.
-func (s *Store) RevokeCalendarToken(ctx context.Context, org, user, id string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE calendar_tokens SET revoked = 1 WHERE org = $1 AND user_id = $2 AND id = $3 AND revoked = 0`, org, user, id)
-	if err != nil {
-		return fmt.Errorf("sqlstore: revoke calendar token: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return caseload.Errorf(caseload.ENotFound, "", "no such calendar token")
-	}
-	return nil
-}
-
-// FindCalendarToken returns the org and account of a live token with this
-// hash.
-func (s *Store) FindCalendarToken(ctx context.Context, hash []byte) (org, user string, err error) {
-	err = s.queryRow(ctx, `SELECT org, user_id FROM calendar_tokens WHERE hash = $1 AND revoked = 0`, []any{hash}, &org, &user)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", caseload.ErrNotFound
-	}
-	if err != nil {
-		return "", "", fmt.Errorf("sqlstore: calendar token: %w", err)
-	}
-	return org, user, nil
-}
-
-// Deadlines lists the case deadlines of org on or after from, within the
-// scope of assignee and team when set.
-func (s *Store) Deadlines(ctx context.Context, org, assignee, team string, from date.Date) ([]caseload.CalendarEntry, error) {
-	extra, args := scopeSQL("d", 3, assignee, team)
-	rows, err := s.query(ctx, `SELECT d.case_id, c.reference, d.kind, d.day
-		FROM case_deadlines d JOIN cases c ON c.id = d.case_id
-		WHERE d.org = $1 AND d.day >= $2`+extra+`
-		ORDER BY d.day, d.case_id, d.kind`, append([]any{org, int64(from)}, args...)...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: deadlines: %w", err)
-	}
-	defer rows.Close()
-	var out []caseload.CalendarEntry
-	for rows.Next() {
-		var e caseload.CalendarEntry
-		var d int64
-		if err := rows.Scan(&e.CaseID, &e.Reference, &e.Kind, &d); err != nil {
-			return nil, fmt.Errorf("sqlstore: deadlines: %w", err)
-		}
-		e.Date = date.Date(d)
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
 // inTx runs fn in a transaction. If the database goes away before the
 // commit, the transaction is rolled back by the server and is tried again;
 // a failure of the commit itself is returned, since the write may have
@@ -844,7 +231,10 @@ func (s *Store) inTx(ctx context.Context, what string, fn func(*sql.Tx) error) e
 		if tx, err = s.db.BeginTx(ctx, nil); err != nil {
 			return err
 		}
-		if err = fn(tx); err != nil {
+		if err = fn(tx); err == nil && s.beforeCommit != nil {
+			err = s.beforeCommit(what)
+		}
+		if err != nil {
 			tx.Rollback()
 		}
 		return err
@@ -877,32 +267,6 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 func (s *Store) queryRow(ctx context.Context, q string, args []any, dest ...any) error {
 	return retry(ctx, func() error {
 		return s.db.QueryRowContext(ctx, q, args...).Scan(dest...)
-	})
-}
-
-// CreateCases stores many new cases in one transaction; it is how imports
-// and `visaclock dev seed` load large caseloads.
-// An audit entry, if given, is appended in the same transaction.
-func (s *Store) CreateCases(ctx context.Context, cs []*caseload.Case, ev *audit.Entry) error {
-	return s.inTx(ctx, "create cases", func(tx *sql.Tx) error {
-		rows := make([][]any, 0, len(cs))
-		for _, c := range cs {
-			if c.Version == 0 {
-				c.Version = 1
-			}
-			row, err := caseRow(c)
-			if err != nil {
-				return err
-			}
-			rows = append(rows, row)
-		}
-		if err := s.insertRows(ctx, tx, caseColumns, rows); err != nil {
-			return err
-		}
-		if err := s.insertTimelines(ctx, tx, cs); err != nil {
-			return err
-		}
-		return s.appendAudit(ctx, tx, ev)
 	})
 }
 
@@ -945,3 +309,16 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 
 // sqliteString quotes s as an SQL string literal.
 func sqliteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// isUnique reports whether err is a unique-constraint violation.
+func isUnique(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+}

@@ -275,24 +275,24 @@ func testStore(t *testing.T, open func(*testing.T) *sqlstore.Store) {
 	})
 
 	t.Run("calendar tokens and deadlines", func(t *testing.T) {
-		svc, _ := newService(t)
+		svc, clk := newService(t)
 		c := &caseload.Case{Reference: "CAL-1", History: schengen("2026-01-01", "")}
 		if err := svc.Create(ctx, admin(c.Org), c); err != nil {
 			t.Fatal(err)
 		}
 		hash := []byte("0123456789abcdef0123456789abcdef")
-		id, err := svc.Store.CreateCalendarToken(ctx, caseload.DefaultOrg, "u_1", hash, time.Now())
-		if err != nil {
+		id := caseload.NewID("cal_")
+		if err := svc.Store.CreateCalendarToken(ctx, caseload.DefaultOrg, "u_1", id, hash, clk.now, nil); err != nil {
 			t.Fatal(err)
 		}
 		org, user, err := svc.Store.FindCalendarToken(ctx, hash)
 		if err != nil || org != caseload.DefaultOrg || user != "u_1" {
 			t.Fatalf("token lookup = %q, %q, %v", org, user, err)
 		}
-		if err := svc.Store.RevokeCalendarToken(ctx, "other-org", "u_1", id); caseload.ErrorCode(err) != caseload.ENotFound {
+		if err := svc.Store.RevokeCalendarToken(ctx, "other-org", "u_1", id, nil); caseload.ErrorCode(err) != caseload.ENotFound {
 			t.Errorf("revoking from another org = %v, want not found", err)
 		}
-		if err := svc.Store.RevokeCalendarToken(ctx, caseload.DefaultOrg, "u_1", id); err != nil {
+		if err := svc.Store.RevokeCalendarToken(ctx, caseload.DefaultOrg, "u_1", id, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := svc.Store.FindCalendarToken(ctx, hash); !errors.Is(err, caseload.ErrNotFound) {

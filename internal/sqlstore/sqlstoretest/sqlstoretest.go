@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"visaclock/internal/caseload"
 	"visaclock/internal/sqlstore"
 	"visaclock/internal/vault"
 )
@@ -30,6 +29,10 @@ var testMasterKey = func() vault.MasterKey {
 	return k
 }()
 
+// MasterKey returns the master key of the test stores, for a test that
+// rotates to a new one.
+func MasterKey() vault.MasterKey { return testMasterKey }
+
 // Keyring returns the keyring of the test stores.
 func Keyring() *vault.Keyring {
 	kr, err := vault.NewKeyring(testMasterKey)
@@ -37,16 +40,6 @@ func Keyring() *vault.Keyring {
 		panic(err)
 	}
 	return kr
-}
-
-// secure gives s its audit chain, as `visaclock serve` does.
-func secure(t testing.TB, s *sqlstore.Store) {
-	t.Helper()
-	chain, err := caseload.OpenAudit(context.Background(), s, Keyring())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SetAuditChain(chain)
 }
 
 // PostgresURL is the server PostgreSQL tests use:
@@ -58,35 +51,30 @@ func PostgresURL() string {
 	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 }
 
-// SQLite opens a migrated store on a fresh SQLite file.
+// SQLite opens a migrated store on a fresh SQLite file, keyed with
+// Keyring, as `visaclock serve` opens one.
 func SQLite(t testing.TB) *sqlstore.Store {
 	t.Helper()
-	s, err := sqlstore.Open(filepath.Join(t.TempDir(), "visaclock.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	secure(t, s)
-	return s
+	return open(t, filepath.Join(t.TempDir(), "visaclock.db"))
 }
 
 // Postgres opens a migrated store in a schema of its own, named prefix and
-// random hex, dropped when the test ends. It skips the test when no server
-// answers, except under CI=true, where it fails.
+// random hex, dropped when the test ends, keyed with Keyring. It skips the
+// test when no server answers, except under CI=true, where it fails.
 func Postgres(t testing.TB, prefix string) *sqlstore.Store {
 	t.Helper()
-	s, err := sqlstore.Open(SchemaURL(t, prefix))
+	return open(t, SchemaURL(t, prefix))
+}
+
+// open opens the store at dsn as the application does, closed when the
+// test ends.
+func open(t testing.TB, dsn string) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{Migrate: true, Keys: Keyring()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	secure(t, s)
 	return s
 }
 
