@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"sync"
-	"visaclock/internal/casefile"
 	"visaclock/internal/caseload"
 	"visaclock/internal/date"
 	"visaclock/internal/document"
@@ -18,7 +17,7 @@ func (s *Server) evaluate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := casefile.ParseJSON(body, s.Packs.Lookup, s.Service.Today())
+	c, err := s.Service.Check(body)
 	if err != nil {
 		return invalid(err, "")
 	}
@@ -54,10 +53,7 @@ func (s *Server) plan(w http.ResponseWriter, r *http.Request) error {
 	if _, err := document.Decode(body, &req); err != nil {
 		return invalid(err, "")
 	}
-	if req.History.AsOf == 0 {
-		req.History.AsOf = s.Service.Today()
-	}
-	pl, err := stay.PlanEntry(&req.History, s.Packs.Lookup, req.Enter, req.Grant)
+	pl, err := s.Service.Plan(&req.History, req.Enter, req.Grant)
 	if err != nil {
 		var fe *stay.FieldError
 		if errors.As(err, &fe) && fe.Path != "enter" && fe.Path != "grant" {

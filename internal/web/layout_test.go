@@ -75,3 +75,16 @@ func TestFilesAReaderCanHold(t *testing.T) {
 		}
 	}
 }
+
+// TestHandlersDoNotRunTheEngine: the engine runs in the Service, with its
+// rule packs and its "today"; a handler that prepared or planned a history
+// itself would be a second place the rules are applied.
+func TestHandlersDoNotRunTheEngine(t *testing.T) {
+	for path, src := range sources(t) {
+		for _, call := range []string{"stay.Prepare(", "stay.PlanEntry(", "casefile.Parse"} {
+			if bytes.Contains(src, []byte(call)) {
+				t.Errorf("%s: calls %s; add a Service method instead", path, strings.TrimSuffix(call, "("))
+			}
+		}
+	}
+}

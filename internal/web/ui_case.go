@@ -4,7 +4,6 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"visaclock/internal/caseload"
@@ -222,7 +221,7 @@ func (s *Server) planFor(p *i18n.Printer, h *stay.History, v *caseView) *stay.Pl
 		v.Errors["enter"] = p.T("form.bad_date")
 		return nil
 	}
-	pl, err := stay.PlanEntry(h, s.Packs.Lookup, enter, latestGrant(h))
+	pl, err := s.Service.Plan(h, enter, caseload.LatestGrant(h))
 	if err != nil {
 		v.Errors["enter"] = p.T("form.rejected", "detail", err.Error())
 		var fe *stay.FieldError
@@ -261,10 +260,7 @@ func (s *Server) whatIf(p *i18n.Printer, h *stay.History, v *caseView) {
 	if days == 0 {
 		days = 30
 	}
-	x := *h
-	x.AsOf = on
-	x.Extensions = append(slices.Clone(h.Extensions), stay.Extension{Filed: on, RequestedDays: days, Outcome: stay.Pending, Grant: latestGrant(h)})
-	sc, err := stay.Prepare(&x, s.Packs.Lookup)
+	ev, err := s.Service.WhatIfFiled(h, on, days, caseload.LatestGrant(h))
 	if err != nil {
 		v.Errors["file"] = p.T("form.rejected", "detail", err.Error())
 		var fe *stay.FieldError
@@ -275,7 +271,6 @@ func (s *Server) whatIf(p *i18n.Printer, h *stay.History, v *caseView) {
 		}
 		return
 	}
-	ev := sc.Evaluate(on)
 	wi := &whatIfView{FileOn: p.Date(on), State: wording.Status(p, ev)}
 	for _, st := range ev.Explanation {
 		if st.Kind == stay.StepExtTimely && st.D1 == on {
@@ -291,17 +286,4 @@ func (s *Server) whatIf(p *i18n.Printer, h *stay.History, v *caseView) {
 		wi.Verdict = p.T("whatif.late", "date", wi.FileOn)
 	}
 	v.WhatIf = wi
-}
-
-// latestGrant is the grant a plan or a hypothetical filing is under when
-// the case has several: that of the latest trip, else the last grant
-// recorded. With one grant it is "" (the engine's default).
-func latestGrant(h *stay.History) string {
-	if len(h.Grants) < 2 {
-		return ""
-	}
-	if n := len(h.Trips); n > 0 && h.Trips[n-1].Grant != "" {
-		return h.Trips[n-1].Grant
-	}
-	return h.Grants[len(h.Grants)-1].ID
 }
