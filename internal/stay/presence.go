@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"visaclock/internal/date"
+	"visaclock/internal/workdays"
 )
 
 // maxDate stands for "no limit" in date comparisons.
@@ -134,50 +135,8 @@ func (c *Case) yearExcess(ar *area, x, y date.Date, limit int, asOf date.Date) i
 	return n
 }
 
-// usFederalHoliday reports whether d is a US federal holiday as observed
-// (5 U.S.C. 6103): a holiday on Saturday is observed on Friday, on Sunday on
-// Monday.
-func usFederalHoliday(d date.Date) bool {
-	y, m, day := d.YMD()
-	wd := d.Weekday()
-	fixed := func(fm time.Month, fd int) bool {
-		h := date.MustOf(y, fm, fd)
-		switch h.Weekday() {
-		case time.Saturday:
-			h = h - 1
-		case time.Sunday:
-			h = h + 1
-		}
-		return h == d
-	}
-	nth := func(fm time.Month, wday time.Weekday, n int) bool {
-		return m == fm && wd == wday && (day-1)/7 == n-1
-	}
-	last := func(fm time.Month, wday time.Weekday) bool {
-		return m == fm && wd == wday && day+7 > date.DaysIn(y, fm)
-	}
-	// New Year's Day of the next year may be observed on 31 December.
-	if m == time.December && day == 31 && wd == time.Friday {
-		return true
-	}
-	return fixed(time.January, 1) ||
-		nth(time.January, time.Monday, 3) || // Birthday of Martin Luther King, Jr.
-		nth(time.February, time.Monday, 3) || // Washington's Birthday
-		last(time.May, time.Monday) || // Memorial Day
-		(y >= 2021 && fixed(time.June, 19)) || // Juneteenth, from 2021
-		fixed(time.July, 4) ||
-		nth(time.September, time.Monday, 1) || // Labor Day
-		nth(time.October, time.Monday, 2) || // Columbus Day
-		fixed(time.November, 11) ||
-		nth(time.November, time.Thursday, 4) || // Thanksgiving
-		fixed(time.December, 25)
-}
+// usFederalHoliday and nextBusinessDay read the US federal calendar, which
+// is data in package workdays like the PRC's.
+func usFederalHoliday(d date.Date) bool { return workdays.USFederalHoliday(d) }
 
-// nextBusinessDay returns d, or the first later day that is neither a
-// weekend nor a US federal holiday.
-func nextBusinessDay(d date.Date) date.Date {
-	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday || usFederalHoliday(d) {
-		d++
-	}
-	return d
-}
+func nextBusinessDay(d date.Date) date.Date { return workdays.NextUSBusinessDay(d) }

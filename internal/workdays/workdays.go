@@ -1,5 +1,8 @@
-// Package workdays is the People's Republic of China statutory working-day
-// calendar, kept as dated data, and the working-day arithmetic built on it.
+// Package workdays holds the business-day calendars the rules count in, as
+// data: the People's Republic of China statutory working-day calendar,
+// transcribed year by year from its notices, with the working-day
+// arithmetic built on it; and the US federal holidays (us.go), which a
+// statute fixes by rule rather than by notice.
 //
 // An exit-entry acceptance receipt (受理回执) "is valid for no more than 7
 // working days" (外国人入境出境管理条例, Regulations 2013, Art. 13(1)), and
