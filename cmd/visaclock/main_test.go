@@ -1175,7 +1175,7 @@ func TestBatchAgreesWithCheck(t *testing.T) {
 		`{as_of: 2024-03-10, grants: [{id: q2, rule: cn-family-visit, stay_days: 30}], trips: [{entry: 2024-03-01}]}`,
 	}
 	in := strings.Join(lines, "\n") + "\n" + strings.Join(bad, "\n") + "\n"
-	out, _, err := runCLI(t, in, "check", "--batch", "--as-of", "2026-01-15")
+	out, _, err := runCLI(t, in, "check", "--batch", "--explain", "full", "--as-of", "2026-01-15")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -107,7 +107,11 @@ func runServe(ctx context.Context, now func() time.Time, args []string, stdout, 
 			return usageError{fmt.Sprintf("--addr %s: beyond loopback, visaclock needs TLS: give --tls-cert and --tls-key, or name the TLS-terminating proxy in front of it with --trusted-proxy", *addr)}
 		}
 	}
-	srv := &web.Server{Service: svc, Packs: a.Packs, Log: log, TrustedProxies: proxies}
+	// Background work runs in one server at a time on a shared database,
+	// under leases this server takes as holder (see docs/architecture.md).
+	holder := caseload.HolderName()
+	reeval := &caseload.Reevaluator{Service: svc, Holder: holder, Log: log}
+	srv := &web.Server{Service: svc, Packs: a.Packs, Log: log, TrustedProxies: proxies, Reeval: reeval}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -147,7 +151,8 @@ func runServe(ctx context.Context, now func() time.Time, args []string, stdout, 
 		}
 		served <- hs.Serve(ln)
 	}()
-	go purgeLoop(ctx, svc, log)
+	go purgeLoop(ctx, svc, log, holder)
+	go reeval.Loop(ctx)
 	select {
 	case err := <-served:
 		return err
@@ -180,12 +185,18 @@ func firstRunLink(ctx context.Context, svc *caseload.Service) (string, error) {
 }
 
 // purgeLoop erases closed cases past their organisation's retention period,
-// at start and then hourly.
-func purgeLoop(ctx context.Context, svc *caseload.Service, log *slog.Logger) {
+// at start and then hourly, in the one server holding the retention lease
+// (which its holder renews each hour, and another takes over when it lapses).
+func purgeLoop(ctx context.Context, svc *caseload.Service, log *slog.Logger, holder string) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		n, err := svc.Purge(ctx)
+		n, err := 0, error(nil)
+		if held, lerr := svc.TakeLease(ctx, caseload.RetentionLease, holder, 2*time.Hour); lerr != nil {
+			err = lerr
+		} else if held {
+			n, err = svc.Purge(ctx)
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Error("retention purge failed", "err", err)

@@ -63,6 +63,9 @@ type Summary struct {
 	OverstayDays    int
 	NextDeadline    date.Date
 	DeadlineKind    string
+	// Rules is what the evaluation used: the rule packs of the case's
+	// grants, with their versions (see reeval.go).
+	Rules Rules
 }
 
 // Segment is a span of days with one state and one next deadline.
@@ -87,6 +90,11 @@ type ListItem struct {
 	Deadline        date.Date
 	DeadlineKind    string
 	Version         int64
+	// Rules is the digest of the packs the row was evaluated with; Stale
+	// says the loaded packs differ, so that the row's state and place in
+	// the list are those of the earlier rules until it is re-evaluated.
+	Rules string
+	Stale bool
 }
 
 // Filter selects a working list.

@@ -29,8 +29,10 @@ type Config struct {
 	// Horizon is how many days ahead segments are worked out; 0 means ten
 	// years.
 	Horizon int
-	// Limiter slows down password guessing; nil means login.DefaultLimits.
-	Limiter *login.Limiter
+	// Limiter slows down password guessing; nil means login.DefaultLimits,
+	// kept in the Store when it keeps them (sqlstore does), so that every
+	// server on the database counts the same failures.
+	Limiter login.Limiter
 	// SessionIdle and SessionMax end a browser session after so long
 	// unused, and after so long at all; zero means 30 minutes and 12 hours.
 	SessionIdle, SessionMax time.Duration

@@ -36,17 +36,23 @@ type Service struct {
 	Horizon int
 	// Keys unwraps organisations' data keys, which seal identities.
 	Keys *vault.Keyring
-	// Limiter slows down password guessing; nil means DefaultLimits.
-	Limiter *login.Limiter
+	// Limiter slows down password guessing; nil means login.DefaultLimits,
+	// kept in the Store when it keeps them (sqlstore does), so that every
+	// server on the database counts the same failures.
+	Limiter login.Limiter
 	// SessionIdle and SessionMax end a browser session after so long
 	// unused, and after so long at all; zero means 30 minutes and 12 hours.
 	SessionIdle, SessionMax time.Duration
 	// PasswordParams is the argon2id cost; zero means login.DefaultParams.
 	PasswordParams login.Params
 
-	boxes     sync.Map // org id → *vault.Box
-	limitOnce sync.Once
-	hashSlots chan struct{}
+	boxes sync.Map // org id → *vault.Box
+	// freshDigests caches, by Rules.Digest, whether cases evaluated with
+	// it agree with the loaded packs (reeval.go).
+	freshDigests sync.Map
+	slotsOnce    sync.Once
+	limitMu      sync.Mutex // guards Limiter while limiter fills it in
+	hashSlots    chan struct{}
 }
 
 // Today is the service's current calendar date in its Location.
@@ -213,6 +219,7 @@ func (s *Service) List(ctx context.Context, p Principal, f Filter) ([]ListItem, 
 	if err != nil {
 		return nil, "", err
 	}
+	s.markStale(ctx, items)
 	return items, next, s.maskItems(ctx, p.Org, items)
 }
 
@@ -230,6 +237,7 @@ func (s *Service) Search(ctx context.Context, p Principal, prefix string, limit 
 	if err != nil {
 		return nil, err
 	}
+	s.markStale(ctx, items)
 	return items, s.maskItems(ctx, p.Org, items)
 }
 
@@ -397,13 +405,20 @@ func (s *Service) evaluateBorn(c *Case, born date.Date) error {
 		}
 		return err
 	}
+	s.fill(c, sc, today)
+	return nil
+}
+
+// fill sets c's segments, deadlines and summary from today on from its
+// prepared history, and records the packs they were worked out with.
+func (s *Service) fill(c *Case, sc *stay.Case, today date.Date) {
 	c.Segments, c.Deadlines = Timeline(sc, today, today.AddDays(s.horizon()))
 	ev := sc.Evaluate(today)
-	c.Summary = Summary{AsOf: today, State: ev.State, AuthorizedUntil: ev.AuthorizedUntil, OverstayDays: ev.OverstayDays}
+	c.Summary = Summary{AsOf: today, State: ev.State, AuthorizedUntil: ev.AuthorizedUntil, OverstayDays: ev.OverstayDays,
+		Rules: s.rulesOf(&c.History)}
 	if len(ev.Deadlines) > 0 {
 		c.Summary.NextDeadline, c.Summary.DeadlineKind = ev.Deadlines[0].Date, ev.Deadlines[0].Code()
 	}
-	return nil
 }
 
 // checkText refuses text a database cannot keep as written: invalid UTF-8,

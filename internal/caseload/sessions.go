@@ -2,6 +2,7 @@ package caseload
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -10,20 +11,58 @@ import (
 	"visaclock/internal/login"
 )
 
-func (s *Service) limiter() *login.Limiter {
-	s.limitOnce.Do(func() {
-		if s.Limiter == nil {
-			s.Limiter = login.NewLimiter(login.DefaultLimits)
-		}
-		// Each password check takes 19 MiB for tens of milliseconds; a burst
-		// of logins from many addresses must queue, not exhaust memory.
-		s.hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
-	})
-	return s.Limiter
+// limitsKeyPurpose names the key under which the shared failed-login
+// limits hash accounts and addresses. It is derived from the stored audit
+// key, which every server with the master key opens alike and rotation
+// leaves as it is, so that all servers hash alike and the database alone
+// tells no address.
+const limitsKeyPurpose = "visaclock/login-limits/v1"
+
+// limiter returns s.Limiter, filling it in on first use: with the Store's
+// shared limits when the Store keeps them, else in memory.
+func (s *Service) limiter(ctx context.Context) (login.Limiter, error) {
+	s.limitMu.Lock()
+	defer s.limitMu.Unlock()
+	if s.Limiter != nil {
+		return s.Limiter, nil
+	}
+	ls, ok := s.Store.(login.LimitStore)
+	if !ok {
+		s.Limiter = login.NewMemoryLimiter(login.DefaultLimits)
+		return s.Limiter, nil
+	}
+	if s.Keys == nil {
+		return nil, errors.New("caseload: no master key: the shared login limits cannot be keyed")
+	}
+	w, err := s.Store.WrappedKey(ctx, auditKeyName)
+	if err != nil {
+		return nil, fmt.Errorf("caseload: the key of the login limits: %w", err)
+	}
+	k, err := s.Keys.DeriveKey(wrapName(auditKeyName), w, limitsKeyPurpose)
+	if err != nil {
+		return nil, fmt.Errorf("caseload: the key of the login limits: %w", err)
+	}
+	l, err := login.NewSharedLimiter(login.DefaultLimits, ls, k)
+	if err != nil {
+		return nil, err
+	}
+	s.Limiter = l
+	return l, nil
+}
+
+// limited is the answer to an attempt the limiter holds back.
+func limited(what string, wait time.Duration) error {
+	secs := int(wait.Seconds() + 0.999)
+	return &Error{Code: ELimited, Msg: fmt.Sprintf("too many %s; try again in %d seconds", what, secs), RetryAfter: secs}
 }
 
 // checkPassword runs a password check in one of the few slots there are.
 func (s *Service) checkPassword(ctx context.Context, u *User, password string) (bool, error) {
+	s.slotsOnce.Do(func() {
+		// Each password check takes 19 MiB for tens of milliseconds; a burst
+		// of logins from many addresses must queue, not exhaust memory.
+		s.hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+	})
 	select {
 	case s.hashSlots <- struct{}{}:
 	case <-ctx.Done():
@@ -60,24 +99,32 @@ var errLogin = Errorf(EUnauthenticated, "", "wrong username, password or code")
 // account and per address, and audited.
 func (s *Service) Login(ctx context.Context, username, password, code, addr string) (*LoginResult, error) {
 	now := s.now()
-	lim := s.limiter()
-	if ok, wait := lim.Allow(username, addr, now); !ok {
-		secs := int(wait.Seconds() + 0.999)
-		return nil, &Error{Code: ELimited, Msg: fmt.Sprintf("too many failed logins; try again in %d seconds", secs), RetryAfter: secs}
+	lim, err := s.limiter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ok, wait, err := lim.Allow(ctx, username, addr, now); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, limited("failed logins", wait)
 	}
 	u, err := s.Store.FindUserByName(ctx, username)
 	if ErrorCode(err) == ENotFound {
 		if _, err := s.checkPassword(ctx, nil, password); err != nil {
 			return nil, err
 		}
-		lim.Failed(username, addr, now)
+		if err := lim.Failed(ctx, username, addr, now); err != nil {
+			return nil, err
+		}
 		return nil, errLogin
 	}
 	if err != nil {
 		return nil, err
 	}
 	fail := func(reason string) (*LoginResult, error) {
-		lim.Failed(username, addr, now)
+		if err := lim.Failed(ctx, username, addr, now); err != nil {
+			return nil, err
+		}
 		if err := s.Audit(ctx, Principal{User: u.ID, Org: u.Org}, "login.failed", "", reason); err != nil {
 			return nil, err
 		}
@@ -101,7 +148,9 @@ func (s *Service) Login(ctx context.Context, username, password, code, addr stri
 		step, ok := login.CheckTOTP(secret, code, now, u.TOTPLastStep)
 		if !ok {
 			if strings.TrimSpace(code) == "" {
-				lim.Failed(username, addr, now)
+				if err := lim.Failed(ctx, username, addr, now); err != nil {
+					return nil, err
+				}
 				return nil, Errorf(EUnauthenticated, "totp", "this account needs the 6-digit code from its authenticator app")
 			}
 			return fail("totp")
@@ -115,7 +164,9 @@ func (s *Service) Login(ctx context.Context, username, password, code, addr stri
 	if err != nil {
 		return nil, err
 	}
-	lim.Succeeded(username)
+	if err := lim.Succeeded(ctx, username); err != nil {
+		return nil, err
+	}
 	secret, hash, err := login.NewSecret("vcs_")
 	if err != nil {
 		return nil, err

@@ -25,6 +25,8 @@ type Store interface {
 	AccountStore
 	AuditStore
 	KeyStore
+	RulesStore
+	LeaseStore
 
 	Ping(ctx context.Context) error
 	Close() error
@@ -59,6 +61,37 @@ type CaseStore interface {
 	// Deadlines lists the deadlines on or after from of org's cases, within
 	// the assignee and team scope when those are set (as in Filter).
 	Deadlines(ctx context.Context, org, assignee, team string, from date.Date) ([]CalendarEntry, error)
+}
+
+// RulesStore finds and re-evaluates the cases whose rule packs have
+// changed since they were evaluated (see reeval.go).
+type RulesStore interface {
+	// RuleSets returns every set of packs some case was evaluated with.
+	RuleSets(ctx context.Context) ([]Rules, error)
+	// CountRules counts, by organisation, the cases whose digest is one of
+	// digests; org, when set, keeps only that organisation. Total counts
+	// every case of the organisations counted.
+	CountRules(ctx context.Context, org string, digests []string) (stale map[string]int, total int, err error)
+	// CasesWithRules returns up to limit cases whose digest is digest,
+	// after the case (afterOrg, afterID) in (org, id) order, with what
+	// evaluating them needs: id, org, history, sealed identity, version.
+	CasesWithRules(ctx context.Context, digest, afterOrg, afterID string, limit int) ([]*Case, error)
+	// Reevaluated stores, in one transaction and only while l is held
+	// (renewing it to l.Until; ErrLeaseLost otherwise), the summaries,
+	// digests, segments and deadlines of cs, with the audit entries evs. A
+	// case whose version is no longer c.Version was written meanwhile, and
+	// evaluated then, and is left alone. It returns how many it stored.
+	Reevaluated(ctx context.Context, l Lease, cs []*Case, evs ...*audit.Entry) (int, error)
+}
+
+// LeaseStore keeps named leases, so that background work runs in one of
+// several servers on one database at a time.
+type LeaseStore interface {
+	// TakeLease gives l.Name to l.Holder until l.Until if it is free,
+	// expired at now, or already l.Holder's, and reports whether it did.
+	TakeLease(ctx context.Context, l Lease, now time.Time) (bool, error)
+	// ReleaseLease frees l.Name if l.Holder holds it.
+	ReleaseLease(ctx context.Context, l Lease) error
 }
 
 // AccountStore keeps organisations, accounts, sessions, API tokens and

@@ -141,17 +141,24 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	}
 	// Guessing the current password from a session someone left open is
 	// limited like guessing at the login form.
-	lim, key, now := s.limiter(), "password-change:"+u.ID, s.now()
-	if ok, wait := lim.Allow(u.Username, key, now); !ok {
-		secs := int(wait.Seconds() + 0.999)
-		return &Error{Code: ELimited, Msg: fmt.Sprintf("too many wrong passwords; try again in %d seconds", secs), RetryAfter: secs}
+	lim, err := s.limiter(ctx)
+	if err != nil {
+		return err
+	}
+	key, now := "password-change:"+u.ID, s.now()
+	if ok, wait, err := lim.Allow(ctx, u.Username, key, now); err != nil {
+		return err
+	} else if !ok {
+		return limited("wrong passwords", wait)
 	}
 	ok, err := s.checkPassword(ctx, u, current)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		lim.Failed(u.Username, key, now)
+		if err := lim.Failed(ctx, u.Username, key, now); err != nil {
+			return err
+		}
 		return Errorf(EInvalid, "current_password", "this is not your current password")
 	}
 	if u.Password, err = s.hashPassword(next); err != nil {

@@ -1,6 +1,7 @@
 package login
 
 import (
+	"context"
 	"math"
 	"sync"
 	"time"
@@ -16,9 +17,10 @@ type Limits struct {
 	AccountEvery time.Duration // time for an account to regain one
 	AddressBurst int           // failures an address may have at once
 	AddressEvery time.Duration // time for an address to regain one
-	// MaxKeys bounds the accounts and, separately, the addresses that are
-	// remembered, so that an attacker who makes up names or addresses
-	// cannot grow memory without bound.
+	// MaxKeys bounds the accounts and, separately, the addresses that a
+	// MemoryLimiter remembers, so that an attacker who makes up names or
+	// addresses cannot grow memory without bound. A SharedLimiter's store
+	// holds only buckets not yet full again, and drops the rest.
 	MaxKeys int
 }
 
@@ -33,22 +35,46 @@ var DefaultLimits = Limits{
 	MaxKeys:      100_000,
 }
 
-// Limiter counts failed logins per account and per client address. Only
+// A Limiter counts failed logins per account and per client address. Only
 // failures spend tokens, so people who type their password right are never
-// held up. It is safe for concurrent use.
+// held up. Implementations are safe for concurrent use, and all of them
+// pass the same conformance suite (package limitertest).
 //
 // Keys are compared as given: the caller should normalise account names
 // (as it does to look them up) and reduce IPv6 addresses to their /64, or
 // an attacker gets a fresh bucket per address.
-type Limiter struct {
+//
+// [MemoryLimiter] keeps the counts in the process; [SharedLimiter] keeps
+// them in a [LimitStore] that every server shares, so that N servers
+// allow what one does.
+type Limiter interface {
+	// Allow reports whether a login attempt for account from addr may be
+	// tried now, and if not, how long until it may. It spends nothing:
+	// Failed does, once the attempt has failed.
+	Allow(ctx context.Context, account, addr string, now time.Time) (ok bool, retryAfter time.Duration, err error)
+	// Failed records a failed login for account from addr.
+	Failed(ctx context.Context, account, addr string, now time.Time) error
+	// Succeeded forgets the account's failures, so that its owner, once
+	// in, starts afresh. The address's failures stay: one address may be
+	// trying many accounts, and knowing one password does not vouch for
+	// the rest.
+	Succeeded(ctx context.Context, account string) error
+}
+
+// MemoryLimiter is a Limiter that keeps its counts in process memory: a
+// restart forgets them, and each process counts alone. It remembers at
+// most Limits.MaxKeys accounts and as many addresses.
+type MemoryLimiter struct {
 	mu       sync.Mutex
 	accounts buckets
 	addrs    buckets
 }
 
-// NewLimiter returns a limiter with limits l; a field that is zero or
-// negative takes its value from DefaultLimits.
-func NewLimiter(l Limits) *Limiter {
+var _ Limiter = (*MemoryLimiter)(nil)
+
+// withDefaults returns l with every field that is zero or negative taken
+// from DefaultLimits.
+func (l Limits) withDefaults() Limits {
 	d := DefaultLimits
 	if l.AccountBurst <= 0 {
 		l.AccountBurst = d.AccountBurst
@@ -65,41 +91,46 @@ func NewLimiter(l Limits) *Limiter {
 	if l.MaxKeys <= 0 {
 		l.MaxKeys = d.MaxKeys
 	}
-	return &Limiter{
+	return l
+}
+
+// NewMemoryLimiter returns a limiter with limits l, kept in memory; a field
+// that is zero or negative takes its value from DefaultLimits.
+func NewMemoryLimiter(l Limits) *MemoryLimiter {
+	l = l.withDefaults()
+	return &MemoryLimiter{
 		accounts: newBuckets(l.AccountBurst, l.AccountEvery, l.MaxKeys),
 		addrs:    newBuckets(l.AddressBurst, l.AddressEvery, l.MaxKeys),
 	}
 }
 
-// Allow reports whether a login attempt for account from addr may be
-// tried now, and if not, how long until it may. It spends nothing:
-// Failed does, once the attempt has failed.
-func (l *Limiter) Allow(account, addr string, now time.Time) (ok bool, retryAfter time.Duration) {
+// Allow implements Limiter; it never fails.
+func (l *MemoryLimiter) Allow(_ context.Context, account, addr string, now time.Time) (ok bool, retryAfter time.Duration, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	okAcct, waitAcct := l.accounts.allow(account, now)
 	okAddr, waitAddr := l.addrs.allow(addr, now)
-	return okAcct && okAddr, max(waitAcct, waitAddr)
+	return okAcct && okAddr, max(waitAcct, waitAddr), nil
 }
 
-// Failed records a failed login for account from addr.
-func (l *Limiter) Failed(account, addr string, now time.Time) {
+// Failed implements Limiter; it never fails.
+func (l *MemoryLimiter) Failed(_ context.Context, account, addr string, now time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.accounts.spend(account, now)
 	l.addrs.spend(addr, now)
+	return nil
 }
 
-// Succeeded forgets the account's failures, so that its owner, once in,
-// starts afresh. The address's failures stay: one address may be trying
-// many accounts, and knowing one password does not vouch for the rest.
-func (l *Limiter) Succeeded(account string) {
+// Succeeded implements Limiter; it never fails.
+func (l *MemoryLimiter) Succeeded(_ context.Context, account string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.accounts.m, account)
+	return nil
 }
 
-// buckets is one family of token buckets keyed by string. Limiter.mu
+// buckets is one family of token buckets keyed by string. MemoryLimiter.mu
 // guards it.
 type buckets struct {
 	m     map[string]*rate.Limiter

@@ -54,6 +54,8 @@ type summaryJSON struct {
 	OverstayDays    int        `json:"overstay_days"`
 	NextDeadline    date.Date  `json:"next_deadline,omitzero"`
 	DeadlineKind    string     `json:"deadline_kind,omitempty"`
+	// Rules is kept in the rules_digest column and the rule_sets table.
+	Rules caseload.Rules `json:"-"`
 }
 
 // CreateCase stores a new case at version 1.
@@ -63,7 +65,7 @@ func (s *Store) CreateCase(ctx context.Context, c *caseload.Case, ev *audit.Entr
 
 // caseColumns are the columns of cases that CreateCases writes, in the
 // order caseRow gives them.
-const caseColumns = "cases (id, org, reference, history, notes, summary, created_us, updated_us, version, identity, passport_index, assignee, team, closed_us)"
+const caseColumns = "cases (id, org, reference, history, notes, summary, created_us, updated_us, version, identity, passport_index, assignee, team, closed_us, rules_digest)"
 
 func caseRow(c *caseload.Case) ([]any, error) {
 	hist, sum, err := encode(c)
@@ -71,7 +73,7 @@ func caseRow(c *caseload.Case) ([]any, error) {
 		return nil, err
 	}
 	return []any{c.ID, c.Org, c.Reference, hist, c.Notes, sum, c.Created.UnixMicro(), c.Updated.UnixMicro(), c.Version,
-		nullBytes(c.Sealed), nullBytes(c.PassportIndex), c.Assignee, c.Team, micros(c.Closed)}, nil
+		nullBytes(c.Sealed), nullBytes(c.PassportIndex), c.Assignee, c.Team, micros(c.Closed), c.Summary.Rules.Digest}, nil
 }
 
 func encode(c *caseload.Case) (hist, sum string, err error) {
@@ -113,11 +115,13 @@ func (s *Store) FindCase(ctx context.Context, org, id string) (*caseload.Case, e
 	c := &caseload.Case{}
 	var hist, sum string
 	var created, updated, closed int64
-	err := s.queryRow(ctx, `SELECT id, org, reference, history, notes, summary, created_us, updated_us, version,
-			identity, passport_index, assignee, team, closed_us
-		FROM cases WHERE org = $1 AND id = $2`, []any{org, id},
+	var digest, packs string
+	err := s.queryRow(ctx, `SELECT c.id, c.org, c.reference, c.history, c.notes, c.summary, c.created_us, c.updated_us, c.version,
+			c.identity, c.passport_index, c.assignee, c.team, c.closed_us, c.rules_digest, COALESCE(r.packs, '')
+		FROM cases c LEFT JOIN rule_sets r ON r.digest = c.rules_digest
+		WHERE c.org = $1 AND c.id = $2`, []any{org, id},
 		&c.ID, &c.Org, &c.Reference, &hist, &c.Notes, &sum, &created, &updated, &c.Version,
-		&c.Sealed, &c.PassportIndex, &c.Assignee, &c.Team, &closed)
+		&c.Sealed, &c.PassportIndex, &c.Assignee, &c.Team, &closed, &digest, &packs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, caseload.ErrNotFound
 	}
@@ -133,6 +137,7 @@ func (s *Store) FindCase(ctx context.Context, org, id string) (*caseload.Case, e
 		return nil, fmt.Errorf("sqlstore: case summary: %w", err)
 	}
 	c.Summary = caseload.Summary(sj)
+	c.Summary.Rules = caseload.Rules{Digest: digest, Packs: packs}
 	rows, err := s.query(ctx, `SELECT from_day, until_day, state_rank, sort_day, authorized_until, deadline, deadline_kind
 		FROM case_segments WHERE org = $1 AND case_id = $2 ORDER BY from_day`, org, id)
 	if err != nil {
@@ -181,10 +186,10 @@ func (s *Store) UpdateCase(ctx context.Context, c *caseload.Case, ev *audit.Entr
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE cases SET reference = $1, history = $2, notes = $3, summary = $4, updated_us = $5, version = version + 1,
-				identity = $9, passport_index = $10, assignee = $11, team = $12, closed_us = $13
+				identity = $9, passport_index = $10, assignee = $11, team = $12, closed_us = $13, rules_digest = $14
 			WHERE org = $6 AND id = $7 AND version = $8`,
 			c.Reference, hist, c.Notes, sum, c.Updated.UnixMicro(), c.Org, c.ID, c.Version,
-			nullBytes(c.Sealed), nullBytes(c.PassportIndex), c.Assignee, c.Team, micros(c.Closed))
+			nullBytes(c.Sealed), nullBytes(c.PassportIndex), c.Assignee, c.Team, micros(c.Closed), c.Summary.Rules.Digest)
 		if err != nil {
 			return err
 		}
@@ -202,10 +207,14 @@ func (s *Store) UpdateCase(ctx context.Context, c *caseload.Case, ev *audit.Entr
 		if err := s.insertSegments(ctx, tx, c); err != nil {
 			return err
 		}
+		if err := s.putRuleSets(ctx, tx, []*caseload.Case{c}); err != nil {
+			return err
+		}
 		return s.appendAudit(ctx, tx, ev)
 	})
 	if err == nil {
 		c.Version++
+		s.knowRuleSets([]*caseload.Case{c})
 	}
 	return err
 }
@@ -361,7 +370,7 @@ func (s *Store) ClosedBefore(ctx context.Context, org string, t time.Time) ([]st
 // The audit entries given, one for the batch or one a case, are appended
 // in the same transaction.
 func (s *Store) CreateCases(ctx context.Context, cs []*caseload.Case, evs ...*audit.Entry) error {
-	return s.inTx(ctx, "create cases", func(tx *sql.Tx) error {
+	err := s.inTx(ctx, "create cases", func(tx *sql.Tx) error {
 		rows := make([][]any, 0, len(cs))
 		for _, c := range cs {
 			if c.Version == 0 {
@@ -379,6 +388,13 @@ func (s *Store) CreateCases(ctx context.Context, cs []*caseload.Case, evs ...*au
 		if err := s.insertTimelines(ctx, tx, cs); err != nil {
 			return err
 		}
+		if err := s.putRuleSets(ctx, tx, cs); err != nil {
+			return err
+		}
 		return s.appendAudits(ctx, tx, evs)
 	})
+	if err == nil {
+		s.knowRuleSets(cs)
+	}
+	return err
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -50,6 +51,8 @@ type Store struct {
 	// beforeCommit, when set (by tests only), runs after a transaction's
 	// work and before its commit; an error rolls the transaction back.
 	beforeCommit func(what string) error
+	// knownSets holds the rule-set digests known to be in rule_sets.
+	knownSets sync.Map
 }
 
 var _ caseload.Store = (*Store)(nil)

@@ -336,8 +336,7 @@ func (c *Case) firstUnlawful(i int, ts *tripStay, asOf date.Date, continuous boo
 		first, rule = ts.until+1, ts.untilRule
 	}
 	if w := g.pack.Window; w != nil {
-		ar := &c.areas[g.area]
-		if b := max(c.windowBreach(ar, t.span, w.Length, w.Limit), t.Entry); b < first {
+		if b := max(t.breach, t.Entry); b < first {
 			first, rule = b, &w.Rule
 		}
 	}

@@ -54,7 +54,11 @@ type tripInfo struct {
 	grant   int
 	entryNo int // 1 for the first entry on its grant
 	span    int // index into its area's spans
-	shared  bool
+	// breach is the first day on which presence continuous from the start
+	// of the trip's span would breach its pack's rolling window; zero when
+	// the pack has none. It does not depend on the date asked.
+	breach date.Date
+	shared bool
 	// visaDays is the days present under the same grant before this
 	// trip's day of entry, counting entry and exit days, each calendar day
 	// once: what a visa's duration of stay has already used.
@@ -328,6 +332,23 @@ func Prepare(h *History, lookup Lookup) (*Case, error) {
 				n = s.b.Sub(s.a) + 1
 			}
 			ar.cum[j+1] = ar.cum[j] + n
+		}
+	}
+	// One sweep over the spans per area and window (there is one window
+	// per area in practice; a pack of another window in the same area gets
+	// a sweep of its own).
+	for i := range c.trips {
+		g := &c.grants[c.trips[i].grant]
+		w := g.pack.Window
+		if w == nil || c.trips[i].breach != 0 {
+			continue
+		}
+		sw := newBreachSweep(&c.areas[g.area], w.Length, w.Limit)
+		for k := i; k < len(c.trips); k++ {
+			t := &c.trips[k]
+			if tg := &c.grants[t.grant]; tg.area == g.area && tg.pack.Window == w {
+				t.breach = sw.at(t.span)
+			}
 		}
 	}
 

@@ -53,49 +53,70 @@ func (c *Case) openEntry() date.Date {
 	return 0
 }
 
-// windowBreach returns the first day on which presence, continuous from the
-// start of span j onwards, would exceed limit days in a window of length
-// days. Within a run of presence the window count never falls (each day adds
-// one and drops at most one), so the unlawful days of a run are a suffix and
-// one breach day describes them all. The search walks the gaps before the
-// run rather than the days.
-func (c *Case) windowBreach(ar *area, j, length, limit int) date.Date {
-	a := ar.spans[j].a
-	s0 := a.AddDays(1 - length)
-	// The first earlier span that reaches into the window; spans are sorted
-	// and disjoint, so their ends are sorted too.
-	first, hi := 0, j
-	for first < hi {
-		m := int(uint(first+hi) >> 1)
-		if ar.spans[m].b < s0 {
-			first = m + 1
-		} else {
-			hi = m
+// breachSweep answers, for the spans of one area in order, the first day on
+// which presence, continuous from the start of span j onwards, would exceed
+// limit days in a window of length days.
+//
+// Within a run of presence the window count never falls (each day adds one
+// and drops at most one), so the unlawful days of a run are a suffix and one
+// breach day describes them all. The breach comes when the need-th absent
+// day of the window before span j has left it, need being the days the
+// window still has room for. The answer never decreases with j (a later run
+// assumes less presence), so the span before which that absent day lies
+// never moves back: two pointers, the first span reaching into the window
+// and that span, walk the spans once for all j, and the days present come
+// from the area's running sums. The cost per span is constant whatever the
+// number of spans in a window.
+type breachSweep struct {
+	ar            *area
+	length, limit int
+	first, m      int // the two pointers
+	j             int // the span last answered, and its answer
+	b             date.Date
+}
+
+func newBreachSweep(ar *area, length, limit int) breachSweep {
+	return breachSweep{ar: ar, length: length, limit: limit, j: -1}
+}
+
+// at returns the breach day of span j; j must not decrease between calls.
+func (s *breachSweep) at(j int) date.Date {
+	if j == s.j {
+		return s.b
+	}
+	sp, cum := s.ar.spans, s.ar.cum
+	a := sp[j].a
+	s0 := a.AddDays(1 - s.length)
+	// Spans before j are closed, sorted and disjoint, so their ends are
+	// sorted too.
+	for s.first < j && sp[s.first].b < s0 {
+		s.first++
+	}
+	clip := 0 // days of the first span before the window
+	if s.first < j {
+		clip = max(0, s0.Sub(sp[s.first].a))
+	}
+	// absent counts the days absent in [s0, start of span m), m ≤ j.
+	absent := func(m int) int {
+		if m == s.first {
+			return max(0, sp[m].a.Sub(s0))
 		}
+		return sp[m].a.Sub(s0) - (cum[m] - cum[s.first] - clip)
 	}
-	before := 0
-	for m := first; m < j; m++ {
-		sp := ar.spans[m]
-		before += sp.b.Sub(max(sp.a, s0)) + 1
-	}
-	need := limit - before
+	s.j, s.b = j, a
+	need := s.limit - (cum[j] - cum[s.first] - clip)
 	if need <= 0 {
 		return a
 	}
-	// The count grows by one for each absent day that leaves the window; the
-	// breach comes when the need-th absent day after s0 has left.
-	pos := s0
-	for m := first; m < j; m++ {
-		sp := ar.spans[m]
-		if gap := sp.a.Sub(pos); gap > 0 {
-			if gap >= need {
-				return pos.AddDays(need - 1 + length)
-			}
-			need -= gap
-		}
-		pos = max(pos, sp.b.AddDays(1))
+	s.m = max(s.m, s.first)
+	for s.m < j && absent(s.m) < need {
+		s.m++
 	}
-	return pos.AddDays(need - 1 + length)
+	// The need-th absent day lies before span m (or, for m = j, is a day
+	// of the run itself, which the window then drops in turn); the breach
+	// comes length days after it.
+	s.b = sp[s.m].a.AddDays(s.length - 1 - (absent(s.m) - need))
+	return s.b
 }
 
 func yearStart(y int) date.Date { return date.MustOf(y, time.January, 1) }

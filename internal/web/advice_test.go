@@ -117,3 +117,32 @@ func TestBirthDateNeverStoredInClear(t *testing.T) {
 		}
 	})
 }
+
+// TestEvaluateExplainLevels: POST /v1/evaluate answers in full by default,
+// with each citation once when asked for compact, and refuses an unknown
+// level naming the parameter.
+func TestEvaluateExplainLevels(t *testing.T) {
+	e := newEnv(t, openSQLite, nil)
+	hist := map[string]any{
+		"as_of":  "2025-03-20",
+		"grants": []any{map[string]any{"id": "vf", "rule": "schengen-short-stay"}},
+		"trips":  []any{map[string]any{"entry": "2025-03-01"}},
+	}
+	full := e.do("POST", "/v1/evaluate", hist).want(t, http.StatusOK).object(t)
+	if _, ok := full["citations"]; ok {
+		t.Error("the default answer has a citations map")
+	}
+	compact := e.do("POST", "/v1/evaluate?explain=compact", hist).want(t, http.StatusOK).object(t)
+	cites, _ := compact["citations"].(map[string]any)
+	if len(cites) == 0 || cites["sbc-art-6-90-180"] == nil {
+		t.Errorf("compact: citations %v", compact["citations"])
+	}
+	for _, s := range compact["explanation"].([]any) {
+		if _, ok := s.(map[string]any)["citation"]; ok {
+			t.Errorf("compact: a step repeats its citation: %v", s)
+		}
+	}
+	if msg := e.do("POST", "/v1/evaluate?explain=verbose", hist).problem(t, http.StatusUnprocessableEntity).field(t, "explain"); msg == "" {
+		t.Error("an unknown explain level is not refused by name")
+	}
+}

@@ -17,25 +17,33 @@ func (s *Server) evaluate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	explain := stay.ExplainFull
+	if q := r.URL.Query().Get("explain"); q != "" {
+		if explain, err = stay.ParseExplain(q); err != nil {
+			return &caseload.Error{Code: caseload.EInvalid, Field: "explain", Msg: err.Error()}
+		}
+	}
 	c, err := s.Service.Check(body)
 	if err != nil {
 		return invalid(err, "")
 	}
-	ev := evaluations.Get().(*stay.Evaluation)
-	defer evaluations.Put(ev)
-	c.EvaluateInto(ev, c.History.AsOf)
-	b, err := ev.MarshalJSON()
-	if err != nil {
-		return err
-	}
+	buf := evaluations.Get().(*evalBuffer)
+	defer evaluations.Put(buf)
+	c.EvaluateInto(&buf.ev, c.History.AsOf)
+	buf.out = append(buf.ev.AppendJSON(buf.out[:0], explain), '\n')
 	w.Header().Set("Content-Type", "application/json")
-	_, err = w.Write(append(b, '\n'))
+	_, err = w.Write(buf.out)
 	return err
 }
 
-// evaluations reuses Evaluation buffers across requests, which keeps the
-// garbage collector out of the way under load.
-var evaluations = sync.Pool{New: func() any { return new(stay.Evaluation) }}
+// evalBuffer is an evaluation and its encoding, reused across requests
+// (sync.Pool), which keeps the garbage collector out of the way under load.
+type evalBuffer struct {
+	ev  stay.Evaluation
+	out []byte
+}
+
+var evaluations = sync.Pool{New: func() any { return new(evalBuffer) }}
 
 type planRequest struct {
 	History stay.History `json:"history"`

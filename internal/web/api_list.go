@@ -25,6 +25,10 @@ type itemJSON struct {
 	Deadline        *date.Date `json:"deadline"`
 	DeadlineKind    string     `json:"deadline_kind,omitempty"`
 	Version         int64      `json:"version"`
+	// Stale: the case was evaluated with other rule packs than the loaded
+	// ones and awaits re-evaluation; its state and place are the earlier
+	// rules' until then.
+	Stale bool `json:"stale,omitempty"`
 }
 
 func datePtr(d date.Date) *date.Date {
@@ -93,7 +97,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 func writeList(w http.ResponseWriter, on date.Date, items []caseload.ListItem, next string) error {
 	out := listJSON{On: on, Items: []itemJSON{}, NextCursor: next}
 	for _, it := range items {
-		out.Items = append(out.Items, itemJSON{it.ID, it.Reference, it.Name, it.State, datePtr(it.AuthorizedUntil), datePtr(it.Deadline), it.DeadlineKind, it.Version})
+		out.Items = append(out.Items, itemJSON{it.ID, it.Reference, it.Name, it.State, datePtr(it.AuthorizedUntil), datePtr(it.Deadline), it.DeadlineKind, it.Version, it.Stale})
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

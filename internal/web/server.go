@@ -48,6 +48,9 @@ type Server struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed. Nobody else's are.
 	TrustedProxies []netip.Prefix
+	// Reeval, when set, is the background re-evaluation whose progress
+	// /metrics reports.
+	Reeval *caseload.Reevaluator
 
 	mux      *http.ServeMux
 	catalog  *i18n.Catalog
@@ -68,6 +71,16 @@ func (s *Server) Handler() http.Handler {
 	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "visaclock_http_request_seconds", Help: "HTTP request duration by route.",
 		Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .5, 1}}, []string{"route"})
 	s.registry.MustRegister(s.requests, s.duration)
+	if re := s.Reeval; re != nil {
+		s.registry.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "visaclock_reeval_pending_cases", Help: "Cases evaluated with other rule packs than the loaded ones, as last counted."},
+				func() float64 { return float64(re.Progress().Pending) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "visaclock_reeval_cases_total", Help: "Cases this process has re-evaluated after a change of rule packs."},
+				func() float64 { return float64(re.Progress().Total) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "visaclock_reeval_cases_per_second", Help: "Re-evaluation rate of the current run, or of the last."},
+				func() float64 { return re.Progress().Rate }),
+		)
+	}
 	// The catalogue and templates are embedded: failing to load them is a
 	// broken build, which the tests catch, not bad input.
 	var err error

@@ -26,6 +26,9 @@ type adminDataView struct {
 	DidImport     bool
 	MinPass       int
 	MaxImportMB   int
+	// Reeval is how many of the organisation's cases await re-evaluation
+	// after a change of rule packs.
+	Reeval caseload.ReevalStatus
 }
 
 // adminData serves GET /admin/data.
@@ -45,6 +48,9 @@ func (s *Server) renderData(w http.ResponseWriter, r *http.Request, status int, 
 	v.Nav, v.Name, v.MinPass, v.MaxImportMB = adminNav(p, "/admin/data"), o.Name, archive.MinPassphrase, MaxImport>>20
 	if fill {
 		v.RetentionDays, v.RequireTOTP = strconv.Itoa(o.RetentionDays), o.RequireTOTP
+	}
+	if v.Reeval, err = s.Service.ReevalStatus(r.Context(), principal(r)); err != nil {
+		return err
 	}
 	return s.render(w, r, status, "admin_data", p.T("admin.data.title"), v)
 }

@@ -17,6 +17,7 @@ type dashRow struct {
 	StateWord           string
 	Left                string // days left, or days overstayed
 	Action, ActionDate  string
+	Stale               bool // awaits re-evaluation under changed rule packs
 }
 
 type dashGroup struct {
@@ -43,7 +44,7 @@ type dashView struct {
 func stateWord(p *i18n.Printer, st stay.State) string { return p.T("state." + string(st)) }
 
 func (s *Server) row(p *i18n.Printer, today date.Date, it caseload.ListItem) dashRow {
-	r := dashRow{ID: it.ID, Reference: it.Reference, Name: it.Name, State: it.State, StateWord: stateWord(p, it.State)}
+	r := dashRow{ID: it.ID, Reference: it.Reference, Name: it.Name, State: it.State, StateWord: stateWord(p, it.State), Stale: it.Stale}
 	switch it.State {
 	case stay.StateLawful:
 		if it.AuthorizedUntil != 0 {
