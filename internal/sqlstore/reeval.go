@@ -118,9 +118,11 @@ func (s *Store) CountRules(ctx context.Context, org string, digests []string) (m
 
 // CasesWithRules returns up to limit cases whose digest is digest after
 // (afterOrg, afterID), in (org, id) order: one range of the cases_rules
-// index.
+// index. Each has what re-evaluating and storing it needs: its history,
+// sealed identity, version, and the assignee and team its segments and
+// deadlines repeat.
 func (s *Store) CasesWithRules(ctx context.Context, digest, afterOrg, afterID string, limit int) ([]*caseload.Case, error) {
-	rows, err := s.query(ctx, `SELECT id, org, history, identity, version FROM cases
+	rows, err := s.query(ctx, `SELECT id, org, history, identity, version, assignee, team FROM cases
 		WHERE rules_digest = $1 AND (org > $2 OR (org = $2 AND id > $3))
 		ORDER BY org, id LIMIT $4`, digest, afterOrg, afterID, limit)
 	if err != nil {
@@ -131,7 +133,7 @@ func (s *Store) CasesWithRules(ctx context.Context, digest, afterOrg, afterID st
 	for rows.Next() {
 		c := &caseload.Case{}
 		var hist []byte
-		if err := rows.Scan(&c.ID, &c.Org, &hist, &c.Sealed, &c.Version); err != nil {
+		if err := rows.Scan(&c.ID, &c.Org, &hist, &c.Sealed, &c.Version, &c.Assignee, &c.Team); err != nil {
 			return nil, fmt.Errorf("sqlstore: stale cases: %w", err)
 		}
 		if err := json.Unmarshal(hist, &c.History); err != nil {
@@ -145,6 +147,8 @@ func (s *Store) CasesWithRules(ctx context.Context, digest, afterOrg, afterID st
 // Reevaluated stores the re-evaluated summaries, digests, segments and
 // deadlines of cs in one transaction, while l is held, with evs. Versions
 // and updated times are left alone: re-evaluation is not a user's change.
+// Of the segments and deadlines, only the rows that differ from the stored
+// ones are written (reeval_timeline.go).
 func (s *Store) Reevaluated(ctx context.Context, l caseload.Lease, cs []*caseload.Case, evs ...*audit.Entry) (int, error) {
 	var stored int
 	err := s.inTx(ctx, "re-evaluate", func(tx *sql.Tx) error {
@@ -176,7 +180,7 @@ func (s *Store) Reevaluated(ctx context.Context, l caseload.Lease, cs []*caseloa
 		if err != nil {
 			return err
 		}
-		if err := s.insertTimelines(ctx, tx, done); err != nil {
+		if err := s.writeTimelines(ctx, tx, done); err != nil {
 			return err
 		}
 		if err := s.putRuleSets(ctx, tx, done); err != nil {
@@ -192,24 +196,15 @@ func (s *Store) Reevaluated(ctx context.Context, l caseload.Lease, cs []*caseloa
 	return stored, nil
 }
 
-// reevaluatedSQLite updates and clears the timelines of cs one prepared
-// statement a row, which SQLite runs fast within a transaction.
+// reevaluatedSQLite updates cs one prepared statement a row, which SQLite
+// runs fast within a transaction, and returns those whose version was
+// still theirs.
 func (s *Store) reevaluatedSQLite(ctx context.Context, tx *sql.Tx, cs []*caseload.Case, sums []string) ([]*caseload.Case, error) {
 	upd, err := tx.PrepareContext(ctx, `UPDATE cases SET summary = $1, rules_digest = $2 WHERE id = $3 AND version = $4`)
 	if err != nil {
 		return nil, err
 	}
 	defer upd.Close()
-	delSeg, err := tx.PrepareContext(ctx, `DELETE FROM case_segments WHERE case_id = $1`)
-	if err != nil {
-		return nil, err
-	}
-	defer delSeg.Close()
-	delDl, err := tx.PrepareContext(ctx, `DELETE FROM case_deadlines WHERE case_id = $1`)
-	if err != nil {
-		return nil, err
-	}
-	defer delDl.Close()
 	done := make([]*caseload.Case, 0, len(cs))
 	for i, c := range cs {
 		res, err := upd.ExecContext(ctx, sums[i], c.Summary.Rules.Digest, c.ID, c.Version)
@@ -222,19 +217,16 @@ func (s *Store) reevaluatedSQLite(ctx context.Context, tx *sql.Tx, cs []*caseloa
 			}
 			continue // written meanwhile, and evaluated then
 		}
-		if _, err := delSeg.ExecContext(ctx, c.ID); err != nil {
-			return nil, err
-		}
-		if _, err := delDl.ExecContext(ctx, c.ID); err != nil {
-			return nil, err
-		}
 		done = append(done, c)
 	}
 	return done, nil
 }
 
-// reevaluatedPostgres updates cs in one statement over arrays, and clears
-// the timelines of those updated in one statement a table.
+// reevaluatedPostgres updates cs in one statement over arrays, and returns
+// those whose version was still theirs.
+// The ANY condition lets PostgreSQL find the rows by primary key: joined
+// to the unnested arrays alone, it reads the whole table into a hash each
+// batch, a cost that grows with the caseload.
 func (s *Store) reevaluatedPostgres(ctx context.Context, tx *sql.Tx, cs []*caseload.Case, sums []string) ([]*caseload.Case, error) {
 	ids := make([]string, len(cs))
 	digests := make([]string, len(cs))
@@ -246,7 +238,7 @@ func (s *Store) reevaluatedPostgres(ctx context.Context, tx *sql.Tx, cs []*casel
 	}
 	rows, err := tx.QueryContext(ctx, `UPDATE cases AS c SET summary = v.summary, rules_digest = v.digest
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS v(id, summary, digest, version)
-		WHERE c.id = v.id AND c.version = v.version
+		WHERE c.id = ANY($1::text[]) AND c.id = v.id AND c.version = v.version
 		RETURNING c.id`, ids, sums, digests, versions)
 	if err != nil {
 		return nil, err
@@ -265,11 +257,6 @@ func (s *Store) reevaluatedPostgres(ctx context.Context, tx *sql.Tx, cs []*casel
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
-	}
-	for _, table := range []string{"case_segments", "case_deadlines"} {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE case_id = ANY($1::text[])`, updated); err != nil {
-			return nil, err
-		}
 	}
 	done := make([]*caseload.Case, 0, len(updated))
 	for _, id := range updated {
