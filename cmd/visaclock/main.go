@@ -16,7 +16,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, time.Now, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	err := run(ctx, wallClock(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if errors.Is(err, errHelp) {
 		return

@@ -51,7 +51,7 @@ func TestReevaluationResumesAfterKill9(t *testing.T) {
 	// Seed under the embedded (six-month) pack: lawful today, overstaying
 	// under the new one.
 	sf := storeFlags{data: data}
-	a, err := sf.openApp(ctx, time.Now, appOptions{}, io.Discard)
+	a, err := sf.openApp(ctx, testNow, appOptions{}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +101,7 @@ func TestReevaluationResumesAfterKill9(t *testing.T) {
 		logs := &lockedLog{}
 		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--rules", rulesDir, "--log-format", "json")
 		cmd.Stderr, cmd.Stdout = logs, io.Discard
+		cmd.Env = append(os.Environ(), "VISACLOCK_TEST_TODAY="+testToday.String())
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -110,13 +111,14 @@ func TestReevaluationResumesAfterKill9(t *testing.T) {
 	waitFor := func(what string, cond func(int) bool) int {
 		// The killed server's lease lapses after 30 s, and the restarted
 		// one looks every 10 s.
-		deadline := time.Now().Add(120 * time.Second)
+		wait, cancel := context.WithTimeout(ctx, 120*time.Second)
+		defer cancel()
 		for {
 			k := redone()
 			if cond(k) {
 				return k
 			}
-			if time.Now().After(deadline) {
+			if wait.Err() != nil {
 				t.Fatalf("%s: %d of %d re-evaluated after 120 s", what, k, n)
 			}
 			time.Sleep(time.Millisecond)
@@ -149,7 +151,7 @@ func TestReevaluationResumesAfterKill9(t *testing.T) {
 
 	// Every case: there, at version 1, evaluated with the new packs, and
 	// its stored state today the one its live evaluation gives.
-	b, err := sf.openApp(ctx, time.Now, appOptions{Rules: rulesDir}, io.Discard)
+	b, err := sf.openApp(ctx, testNow, appOptions{Rules: rulesDir}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,9 @@ import (
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "visaclock")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	// -tags testclock: the binary runs on VISACLOCK_TEST_TODAY when a test
+	// sets it (wallclock_testclock.go).
+	out, err := exec.Command("go", "build", "-tags", "testclock", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
