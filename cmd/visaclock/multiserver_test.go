@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"visaclock/internal/sqlstore/sqlstoretest"
 )
@@ -26,31 +23,7 @@ func startPeer(t *testing.T, bin, dsn string, extra ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &server{cmd: cmd, logs: &strings.Builder{}, done: make(chan error, 1)}
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			s.logs.WriteString(sc.Text() + "\n")
-			var line struct{ Msg, URL string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
-				urls <- line.URL
-			}
-		}
-		s.done <- cmd.Wait()
-	}()
-	t.Cleanup(func() { cmd.Process.Kill() })
-	select {
-	case s.url = <-urls:
-	case err := <-s.done:
-		t.Fatalf("server exited before listening: %v\n%s", err, s.logs)
-	case <-time.After(60 * time.Second):
-		t.Fatalf("server did not start\n%s", s.logs)
-	}
-	return s
+	return runServer(t, cmd, stderr)
 }
 
 // loginAt posts a login to s as the load balancer would forward it from

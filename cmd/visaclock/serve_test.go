@@ -118,6 +118,37 @@ func (s *server) firstRun(t *testing.T, link string) {
 	s.token = tok.Token
 }
 
+// runServer starts cmd, whose standard error is stderr, and waits for its
+// "listening" log line; the process is killed when the test ends.
+func runServer(t *testing.T, cmd *exec.Cmd, stderr io.Reader) *server {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	s := &server{cmd: cmd, logs: &strings.Builder{}, done: make(chan error, 1)}
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			s.logs.WriteString(sc.Text() + "\n")
+			var line struct{ Msg, URL string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
+				urls <- line.URL
+			}
+		}
+		s.done <- cmd.Wait()
+	}()
+	select {
+	case s.url = <-urls:
+	case err := <-s.done:
+		t.Fatalf("server exited before listening: %v\n%s", err, s.logs)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("server did not start\n%s", s.logs)
+	}
+	return s
+}
+
 // startServer runs the binary on a free loopback port and waits for its
 // "listening" log line.
 func startServer(t *testing.T, bin, data string, extra ...string) *server {
@@ -142,31 +173,7 @@ func startServer(t *testing.T, bin, data string, extra ...string) *server {
 			}
 		}
 	}()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &server{cmd: cmd, logs: &strings.Builder{}, done: make(chan error, 1)}
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			s.logs.WriteString(sc.Text() + "\n")
-			var line struct{ Msg, URL string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
-				urls <- line.URL
-			}
-		}
-		s.done <- cmd.Wait()
-	}()
-	select {
-	case s.url = <-urls:
-	case err := <-s.done:
-		t.Fatalf("server exited before listening: %v\n%s", err, s.logs)
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("server did not start\n%s", s.logs)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
+	s := runServer(t, cmd, stderr)
 	// A fresh database (a new data directory, or the new schema a --db
 	// test gives) has no account, so the server must print a set-up link.
 	if fresh {
