@@ -34,8 +34,8 @@ func main() {
 const usage = `visaclock: may this person still be here, until when, and what must they do?
 
 Usage:
-  visaclock check [--json | --lang en|zh|ko|ko-KP] [--as-of DATE] [--rules DIR] FILE|-
-  visaclock check --batch [--as-of DATE] [--rules DIR] [FILE|-]   (JSON lines in, JSON lines out)
+  visaclock check [--json [--explain full|compact|none] | --lang en|zh|ko|ko-KP] [--as-of DATE] [--rules DIR] FILE|-
+  visaclock check --batch [--explain compact|full|none] [--as-of DATE] [--rules DIR] [FILE|-]   (JSON lines in, JSON lines out)
   visaclock plan --enter DATE [--grant ID] [--json] [--rules DIR] FILE|-
   visaclock rules list [--rules DIR]
   visaclock rules show [--rules DIR] ID
