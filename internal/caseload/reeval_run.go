@@ -52,6 +52,8 @@ type Reevaluator struct {
 	Holder string
 	// BatchSize is how many cases a transaction stores; 0 means 1000.
 	BatchSize int
+	// Writers is how many batches may be written at once; 0 means 2.
+	Writers int
 	// Interval is how often to look for stale cases (written by a server
 	// with other packs, or left by a crash) and to renew the lease; 0
 	// means 10 seconds. The lease lasts three intervals, so the work a
@@ -92,6 +94,9 @@ func (r *Reevaluator) init() {
 		}
 		if r.BatchSize <= 0 {
 			r.BatchSize = 1000
+		}
+		if r.Writers <= 0 {
+			r.Writers = 2
 		}
 		if r.Interval <= 0 {
 			r.Interval = 10 * time.Second
@@ -177,33 +182,42 @@ func (r *Reevaluator) Run(ctx context.Context) error {
 		return d
 	}
 
+	// Batches are read and evaluated here while up to r.Writers earlier
+	// ones are written, each in its own transaction: on PostgreSQL the
+	// server's work per batch is about twice the engine's, and one writer
+	// leaves a core idle. Those transactions only check the lease; one
+	// every third of its term renews it, alone, with the others done.
 	var (
-		audited        = map[string]bool{}
-		done, failed   int
-		skipped        int
-		firstErr       string
-		lastLog        = start
-		writing        sync.WaitGroup
-		writeErr       error
-		written, wrote int
+		audited  = map[string]bool{}
+		failed   int
+		firstErr string
+		lastLog  = start
+		renewed  = start
+		writing  sync.WaitGroup
+		slots    = make(chan struct{}, r.Writers)
+		mu       sync.Mutex // guards done, skipped and writeErr
+		done     int
+		skipped  int
+		writeErr error
 	)
-	// wait ends the batch being written.
+	// wait ends every batch being written.
 	wait := func() error {
 		writing.Wait()
-		done += written
-		r.total.Add(int64(written))
-		skipped += wrote - written
-		written, wrote = 0, 0
+		mu.Lock()
+		defer mu.Unlock()
 		return writeErr
 	}
 	report := func() {
+		mu.Lock()
+		d, sk := done, skipped
+		mu.Unlock()
 		rate := 0.0
 		if el := s.Now().Sub(start).Seconds(); el > 0 {
-			rate = float64(done) / el
+			rate = float64(d) / el
 		}
 		r.update(func(p *ReevalProgress) {
-			p.Done, p.Failed, p.Skipped, p.Rate = done, failed, skipped, rate
-			p.Pending = max(todo-done-skipped, 0)
+			p.Done, p.Failed, p.Skipped, p.Rate = d, failed, sk, rate
+			p.Pending = max(todo-d-sk, 0)
 		})
 	}
 	for _, d := range digests {
@@ -223,7 +237,23 @@ func (r *Reevaluator) Run(ctx context.Context) error {
 			if firstErr == "" {
 				firstErr = code
 			}
-			if err := wait(); err != nil {
+			slots <- struct{}{}
+			l := Lease{Name: ReevalLease, Holder: r.Holder}
+			if s.Now().Sub(renewed) >= ttl/3 {
+				<-slots
+				if err := wait(); err != nil {
+					return err
+				}
+				slots <- struct{}{}
+				renewed = s.Now()
+				l.Until = renewed.Add(ttl)
+			}
+			mu.Lock()
+			err = writeErr
+			mu.Unlock()
+			if err != nil {
+				<-slots
+				wait()
 				return err
 			}
 			report()
@@ -239,13 +269,19 @@ func (r *Reevaluator) Run(ctx context.Context) error {
 					evs = append(evs, s.event(System(c.Org), "rules.reevaluate", "", detail(c.Org)))
 				}
 			}
-			l := Lease{Name: ReevalLease, Holder: r.Holder, Until: s.Now().Add(ttl)}
 			writing.Add(1)
-			wrote = len(good)
 			go func() {
 				defer writing.Done()
 				n, err := s.Store.Reevaluated(ctx, l, good, evs...)
-				written, writeErr = n, err
+				mu.Lock()
+				done += n
+				skipped += len(good) - n
+				if err != nil && writeErr == nil {
+					writeErr = err
+				}
+				mu.Unlock()
+				r.total.Add(int64(n))
+				<-slots
 			}()
 		}
 	}

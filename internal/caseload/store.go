@@ -77,10 +77,14 @@ type RulesStore interface {
 	// evaluating them needs: id, org, history, sealed identity, version.
 	CasesWithRules(ctx context.Context, digest, afterOrg, afterID string, limit int) ([]*Case, error)
 	// Reevaluated stores, in one transaction and only while l is held
-	// (renewing it to l.Until; ErrLeaseLost otherwise), the summaries,
+	// (ErrLeaseLost otherwise), the summaries,
 	// digests, segments and deadlines of cs, with the audit entries evs. A
 	// case whose version is no longer c.Version was written meanwhile, and
 	// evaluated then, and is left alone. It returns how many it stored.
+	// A non-zero l.Until renews the lease to then, which makes the
+	// transaction wait for the others holding it; a zero one only checks
+	// it, so that several such transactions may run at once while a
+	// server taking the lease over waits for all of them.
 	Reevaluated(ctx context.Context, l Lease, cs []*Case, evs ...*audit.Entry) (int, error)
 }
 

@@ -15,3 +15,20 @@ func FailBeforeCommit(s *Store, what string, err error) {
 		return nil
 	}
 }
+
+// PauseBeforeCommit makes every transaction named what, after its work and
+// before its commit, send on reached and wait for release; a nil reached
+// stops it.
+func PauseBeforeCommit(s *Store, what string, reached chan<- struct{}, release <-chan struct{}) {
+	if reached == nil {
+		s.beforeCommit = nil
+		return
+	}
+	s.beforeCommit = func(w string) error {
+		if w == what {
+			reached <- struct{}{}
+			<-release
+		}
+		return nil
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -153,15 +154,8 @@ func (s *Store) Reevaluated(ctx context.Context, l caseload.Lease, cs []*caseloa
 	var stored int
 	err := s.inTx(ctx, "re-evaluate", func(tx *sql.Tx) error {
 		stored = 0
-		res, err := tx.ExecContext(ctx, `UPDATE leases SET expires_us = $3 WHERE name = $1 AND holder = $2`, l.Name, l.Holder, l.Until.UnixMicro())
-		if err != nil {
+		if err := s.holdLease(ctx, tx, l); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return err
-			}
-			return caseload.ErrLeaseLost
 		}
 		sums := make([]string, len(cs))
 		for i, c := range cs {
@@ -171,7 +165,10 @@ func (s *Store) Reevaluated(ctx context.Context, l caseload.Lease, cs []*caseloa
 			}
 			sums[i] = string(b)
 		}
-		var done []*caseload.Case
+		var (
+			done []*caseload.Case
+			err  error
+		)
 		if s.d.name == "postgres" {
 			done, err = s.reevaluatedPostgres(ctx, tx, cs, sums)
 		} else {
@@ -194,6 +191,38 @@ func (s *Store) Reevaluated(ctx context.Context, l caseload.Lease, cs []*caseloa
 	}
 	s.knowRuleSets(cs)
 	return stored, nil
+}
+
+// holdLease renews l to l.Until within tx, or, when l.Until is zero,
+// checks that l.Holder holds it. On PostgreSQL the check takes a share
+// lock on the lease row, which lets several writers of one holder commit
+// side by side but makes TakeLease, a row update, wait until they have: a
+// server never takes over the lease while another's batch may still
+// commit. SQLite's writers take turns anyway.
+func (s *Store) holdLease(ctx context.Context, tx *sql.Tx, l caseload.Lease) error {
+	if l.Until.IsZero() {
+		q := `SELECT 1 FROM leases WHERE name = $1 AND holder = $2`
+		if s.d.name == "postgres" {
+			q += ` FOR SHARE`
+		}
+		var one int
+		err := tx.QueryRowContext(ctx, q, l.Name, l.Holder).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return caseload.ErrLeaseLost
+		}
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE leases SET expires_us = $3 WHERE name = $1 AND holder = $2`, l.Name, l.Holder, l.Until.UnixMicro())
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err != nil {
+			return err
+		}
+		return caseload.ErrLeaseLost
+	}
+	return nil
 }
 
 // reevaluatedSQLite updates cs one prepared statement a row, which SQLite

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"iter"
 	"os"
@@ -289,5 +290,92 @@ func TestReevaluateOnceAcrossServers(t *testing.T) {
 	_, err = a.Reevaluated(ctx, caseload.Lease{Name: caseload.ReevalLease, Holder: holder.Holder, Until: clk.now.Add(time.Minute)}, nil)
 	if err != caseload.ErrLeaseLost {
 		t.Errorf("a batch without the lease: %v, want ErrLeaseLost", err)
+	}
+	// So is one that only checks the lease, as all but every few
+	// batches do; the new holder's checks pass.
+	_, err = a.Reevaluated(ctx, caseload.Lease{Name: caseload.ReevalLease, Holder: holder.Holder}, nil)
+	if err != caseload.ErrLeaseLost {
+		t.Errorf("a checking batch without the lease: %v, want ErrLeaseLost", err)
+	}
+	if _, err = a.Reevaluated(ctx, caseload.Lease{Name: caseload.ReevalLease, Holder: other.Holder}, nil); err != nil {
+		t.Errorf("a checking batch of the holder: %v", err)
+	}
+}
+
+// TestLeaseWaitsForBatchesInFlight shows on PostgreSQL what lets the
+// re-evaluation write several batches at once and still run in one server:
+// two batches that check the lease commit side by side, and another server
+// taking the lapsed lease waits until both have committed.
+func TestLeaseWaitsForBatchesInFlight(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dsn := sqlstoretest.SchemaURL(t, "vc_lease_")
+	open := func() *sqlstore.Store {
+		st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Migrate: true, Keys: sqlstoretest.Keyring()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	a, b := open(), open()
+	start := at("2026-03-01")
+	held := caseload.Lease{Name: caseload.ReevalLease, Holder: "a", Until: start.Add(time.Minute)}
+	if ok, err := a.TakeLease(ctx, held, start); err != nil || !ok {
+		t.Fatalf("take: %v %v", ok, err)
+	}
+	reached, release := make(chan struct{}), make(chan struct{})
+	sqlstore.PauseBeforeCommit(a, "re-evaluate", reached, release)
+	batches := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := a.Reevaluated(ctx, caseload.Lease{Name: caseload.ReevalLease, Holder: "a"}, nil)
+			batches <- err
+		}()
+	}
+	for range 2 {
+		select {
+		case <-reached: // both are open at once
+		case <-ctx.Done():
+			t.Fatal("two checking batches did not run side by side")
+		}
+	}
+	took := make(chan error, 1)
+	go func() {
+		ok, err := b.TakeLease(ctx, caseload.Lease{Name: caseload.ReevalLease, Holder: "b", Until: start.Add(time.Hour)}, start.Add(2*time.Minute))
+		if err == nil && !ok {
+			err = fmt.Errorf("the lapsed lease was not taken")
+		}
+		took <- err
+	}()
+	// The taker is seen waiting on a lock, and has not taken the lease.
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for waiting := 0; waiting == 0; {
+		select {
+		case err := <-took:
+			t.Fatalf("the lease was taken while batches were open (err %v)", err)
+		default:
+		}
+		err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO leases%'`).Scan(&waiting)
+		if err != nil {
+			t.Fatalf("the taker never waited: %v", err)
+		}
+	}
+	close(release)
+	defer sqlstore.PauseBeforeCommit(a, "", nil, nil)
+	for range 2 {
+		if err := <-batches; err != nil {
+			t.Errorf("batch: %v", err)
+		}
+	}
+	if err := <-took; err != nil {
+		t.Errorf("take after the batches: %v", err)
+	}
+	if _, err := a.Reevaluated(ctx, caseload.Lease{Name: caseload.ReevalLease, Holder: "a"}, nil); err != caseload.ErrLeaseLost {
+		t.Errorf("a's next batch: %v, want ErrLeaseLost", err)
 	}
 }
