@@ -242,8 +242,7 @@ func (s *Service) RenameHousehold(ctx context.Context, p Principal, id string, v
 	if err := s.Store.UpdateHousehold(ctx, h, s.event(p, "household.rename", "", h.ID)); err != nil {
 		return nil, err
 	}
-	h.Version++
-	return h, nil
+	return s.GetHousehold(ctx, p, id)
 }
 
 // DeleteHousehold dissolves the household with id if its version is one
@@ -335,7 +334,8 @@ type MemberVersion struct {
 // audit entry each. If any member would be invalid, nothing is stored, and
 // the error names that member: its position in t.Members in the field
 // (members[1].history.trips[2].exit) and its reference in the message.
-func (s *Service) RecordTrip(ctx context.Context, p Principal, household string, t HouseholdTrip) ([]*Case, error) {
+// It returns the household as p sees it afterwards.
+func (s *Service) RecordTrip(ctx context.Context, p Principal, household string, t HouseholdTrip) (*Household, error) {
 	if !p.Can(PermCaseWrite) {
 		return nil, ErrForbidden
 	}
@@ -371,7 +371,7 @@ func (s *Service) RecordTrip(ctx context.Context, p Principal, household string,
 		if err != nil {
 			return nil, err
 		}
-		return cs, nil
+		return s.GetHousehold(ctx, p, household)
 	}
 }
 
