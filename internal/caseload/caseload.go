@@ -164,7 +164,7 @@ func (e *Error) Error() string {
 // Reasons lists the reasons the service itself gives for an invalid
 // field; the engine's are stay.ErrorCodes.
 var Reasons = []string{"required", "too_long", "bad_text", "as_of_stored", "born_future", "born_conflict", "born_in_history", "search_query",
-	"household_label", "not_member", "no_open_trip", "trip_kind", "members_required"}
+	"not_member", "no_open_trip", "trip_kind", "members_required"}
 
 // Invalid makes an EInvalid *Error for field with a reason and its
 // arguments.
