@@ -29,6 +29,9 @@ type Case struct {
 	// Assignee (an account id) and Team decide who may work on the case.
 	Assignee string
 	Team     string
+	// Household is the id of the household the case belongs to, "" for
+	// none. It changes only through the household methods (households.go).
+	Household string
 	// Closed is when the case was closed; zero while it is open. Retention
 	// purges closed cases after the organisation's retention period.
 	Closed time.Time
@@ -95,6 +98,9 @@ type ListItem struct {
 	// the list are those of the earlier rules until it is re-evaluated.
 	Rules string
 	Stale bool
+	// Household and HouseholdLabel are the case's household, if any, so
+	// that a list can show a family together.
+	Household, HouseholdLabel string
 }
 
 // Filter selects a working list.
@@ -157,7 +163,8 @@ func (e *Error) Error() string {
 
 // Reasons lists the reasons the service itself gives for an invalid
 // field; the engine's are stay.ErrorCodes.
-var Reasons = []string{"required", "too_long", "bad_text", "as_of_stored", "born_future", "born_conflict", "born_in_history", "search_query"}
+var Reasons = []string{"required", "too_long", "bad_text", "as_of_stored", "born_future", "born_conflict", "born_in_history", "search_query",
+	"not_member", "no_open_trip", "trip_kind", "members_required"}
 
 // Invalid makes an EInvalid *Error for field with a reason and its
 // arguments.

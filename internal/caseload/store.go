@@ -22,6 +22,7 @@ import (
 // hash.
 type Store interface {
 	CaseStore
+	HouseholdStore
 	AccountStore
 	AuditStore
 	KeyStore

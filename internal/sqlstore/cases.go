@@ -117,11 +117,11 @@ func (s *Store) FindCase(ctx context.Context, org, id string) (*caseload.Case, e
 	var created, updated, closed int64
 	var digest, packs string
 	err := s.queryRow(ctx, `SELECT c.id, c.org, c.reference, c.history, c.notes, c.summary, c.created_us, c.updated_us, c.version,
-			c.identity, c.passport_index, c.assignee, c.team, c.closed_us, c.rules_digest, COALESCE(r.packs, '')
+			c.identity, c.passport_index, c.assignee, c.team, c.closed_us, c.rules_digest, COALESCE(r.packs, ''), c.household
 		FROM cases c LEFT JOIN rule_sets r ON r.digest = c.rules_digest
 		WHERE c.org = $1 AND c.id = $2`, []any{org, id},
 		&c.ID, &c.Org, &c.Reference, &hist, &c.Notes, &sum, &created, &updated, &c.Version,
-		&c.Sealed, &c.PassportIndex, &c.Assignee, &c.Team, &closed, &digest, &packs)
+		&c.Sealed, &c.PassportIndex, &c.Assignee, &c.Team, &closed, &digest, &packs, &c.Household)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, caseload.ErrNotFound
 	}
@@ -181,33 +181,7 @@ func (s *Store) FindCase(ctx context.Context, org, id string) (*caseload.Case, e
 // UpdateCase stores c if the stored version is still c.Version.
 func (s *Store) UpdateCase(ctx context.Context, c *caseload.Case, ev *audit.Entry) error {
 	err := s.inTx(ctx, "update case", func(tx *sql.Tx) error {
-		hist, sum, err := encode(c)
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE cases SET reference = $1, history = $2, notes = $3, summary = $4, updated_us = $5, version = version + 1,
-				identity = $9, passport_index = $10, assignee = $11, team = $12, closed_us = $13, rules_digest = $14
-			WHERE org = $6 AND id = $7 AND version = $8`,
-			c.Reference, hist, c.Notes, sum, c.Updated.UnixMicro(), c.Org, c.ID, c.Version,
-			nullBytes(c.Sealed), nullBytes(c.PassportIndex), c.Assignee, c.Team, micros(c.Closed), c.Summary.Rules.Digest)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return err
-			}
-			return s.missingOrConflict(ctx, tx, c.Org, c.ID)
-		}
-		for _, table := range []string{"case_segments", "case_deadlines"} {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE org = $1 AND case_id = $2`, c.Org, c.ID); err != nil {
-				return err
-			}
-		}
-		if err := s.insertSegments(ctx, tx, c); err != nil {
-			return err
-		}
-		if err := s.putRuleSets(ctx, tx, []*caseload.Case{c}); err != nil {
+		if err := s.updateCase(ctx, tx, c); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, ev)
@@ -217,6 +191,38 @@ func (s *Store) UpdateCase(ctx context.Context, c *caseload.Case, ev *audit.Entr
 		s.knowRuleSets([]*caseload.Case{c})
 	}
 	return err
+}
+
+// updateCase stores c in tx if the stored version is still c.Version,
+// leaving c.Version as it was.
+func (s *Store) updateCase(ctx context.Context, tx *sql.Tx, c *caseload.Case) error {
+	hist, sum, err := encode(c)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE cases SET reference = $1, history = $2, notes = $3, summary = $4, updated_us = $5, version = version + 1,
+				identity = $9, passport_index = $10, assignee = $11, team = $12, closed_us = $13, rules_digest = $14
+			WHERE org = $6 AND id = $7 AND version = $8`,
+		c.Reference, hist, c.Notes, sum, c.Updated.UnixMicro(), c.Org, c.ID, c.Version,
+		nullBytes(c.Sealed), nullBytes(c.PassportIndex), c.Assignee, c.Team, micros(c.Closed), c.Summary.Rules.Digest)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err != nil {
+			return err
+		}
+		return s.missingOrConflict(ctx, tx, c.Org, c.ID)
+	}
+	for _, table := range []string{"case_segments", "case_deadlines"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE org = $1 AND case_id = $2`, c.Org, c.ID); err != nil {
+			return err
+		}
+	}
+	if err := s.insertSegments(ctx, tx, c); err != nil {
+		return err
+	}
+	return s.putRuleSets(ctx, tx, []*caseload.Case{c})
 }
 
 func (s *Store) missingOrConflict(ctx context.Context, tx *sql.Tx, org, id string) error {

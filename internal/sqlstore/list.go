@@ -79,8 +79,9 @@ func (s *Store) FindCases(ctx context.Context, org string, f caseload.Filter) ([
 		if rank == after.rank {
 			afterDay, afterID = after.day, after.id
 		}
-		rows, err := s.query(ctx, `SELECT s.case_id, c.reference, s.sort_day, s.authorized_until, s.deadline, s.deadline_kind, c.version, c.identity, c.rules_digest
+		rows, err := s.query(ctx, `SELECT s.case_id, c.reference, s.sort_day, s.authorized_until, s.deadline, s.deadline_kind, c.version, c.identity, c.rules_digest, c.household, COALESCE(h.label, '')
 			FROM case_segments s JOIN cases c ON c.id = s.case_id
+			LEFT JOIN households h ON h.org = c.org AND h.id = c.household
 			WHERE s.org = $1 AND s.state_rank = $2 AND s.sort_day >= $3 AND s.sort_day <= $4
 			  AND (s.sort_day > $5 OR (s.sort_day = $5 AND s.case_id > $6))
 			  AND s.from_day <= $7 AND s.until_day >= $7`+extra+`
@@ -92,7 +93,7 @@ func (s *Store) FindCases(ctx context.Context, org string, f caseload.Filter) ([
 		for rows.Next() {
 			var it caseload.ListItem
 			var sd, au, dl int64
-			if err := rows.Scan(&it.ID, &it.Reference, &sd, &au, &dl, &it.DeadlineKind, &it.Version, &it.Sealed, &it.Rules); err != nil {
+			if err := rows.Scan(&it.ID, &it.Reference, &sd, &au, &dl, &it.DeadlineKind, &it.Version, &it.Sealed, &it.Rules, &it.Household, &it.HouseholdLabel); err != nil {
 				rows.Close()
 				return nil, "", fmt.Errorf("sqlstore: list: %w", err)
 			}
@@ -146,8 +147,9 @@ func (s *Store) SearchCases(ctx context.Context, org, prefix, assignee, team str
 	if s.d.name == "postgres" {
 		match = `substr(c.reference, 1, length($2)) = $2`
 	}
-	rows, err := s.query(ctx, `SELECT c.id, c.reference, s.state_rank, s.sort_day, s.authorized_until, s.deadline, s.deadline_kind, c.version, c.identity, c.rules_digest
+	rows, err := s.query(ctx, `SELECT c.id, c.reference, s.state_rank, s.sort_day, s.authorized_until, s.deadline, s.deadline_kind, c.version, c.identity, c.rules_digest, c.household, COALESCE(h.label, '')
 		FROM cases c JOIN case_segments s ON s.case_id = c.id AND s.from_day <= $3 AND s.until_day >= $3
+		LEFT JOIN households h ON h.org = c.org AND h.id = c.household
 		WHERE c.org = $1 AND `+match+extra+`
 		ORDER BY c.reference, c.id
 		LIMIT `+strconv.Itoa(limit), append([]any{org, prefix, int64(on)}, args...)...)
@@ -160,7 +162,7 @@ func (s *Store) SearchCases(ctx context.Context, org, prefix, assignee, team str
 		var it caseload.ListItem
 		var rank int
 		var sd, au, dl int64
-		if err := rows.Scan(&it.ID, &it.Reference, &rank, &sd, &au, &dl, &it.DeadlineKind, &it.Version, &it.Sealed, &it.Rules); err != nil {
+		if err := rows.Scan(&it.ID, &it.Reference, &rank, &sd, &au, &dl, &it.DeadlineKind, &it.Version, &it.Sealed, &it.Rules, &it.Household, &it.HouseholdLabel); err != nil {
 			return nil, fmt.Errorf("sqlstore: search: %w", err)
 		}
 		it.State, it.AuthorizedUntil, it.Deadline = rankState[rank], date.Date(au), date.Date(dl)

@@ -36,6 +36,7 @@ type caseJSON struct {
 	Revealed   bool             `json:"identity_revealed"`
 	Assignee   string           `json:"assignee,omitempty"`
 	Team       string           `json:"team,omitempty"`
+	Household  string           `json:"household,omitempty"`
 	Closed     *time.Time       `json:"closed"`
 	Version    int64            `json:"version"`
 	Created    time.Time        `json:"created"`
@@ -50,7 +51,7 @@ type caseJSON struct {
 // audited).
 func (s *Server) writeCase(w http.ResponseWriter, r *http.Request, status int, c *caseload.Case) error {
 	out := caseJSON{ID: c.ID, Reference: c.Reference, Notes: c.Notes, History: &c.History,
-		Assignee: c.Assignee, Team: c.Team, Version: c.Version, Created: c.Created, Updated: c.Updated}
+		Assignee: c.Assignee, Team: c.Team, Household: c.Household, Version: c.Version, Created: c.Created, Updated: c.Updated}
 	if !c.Closed.IsZero() {
 		out.Closed = &c.Closed
 	}

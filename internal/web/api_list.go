@@ -29,6 +29,14 @@ type itemJSON struct {
 	// ones and awaits re-evaluation; its state and place are the earlier
 	// rules' until then.
 	Stale bool `json:"stale,omitempty"`
+	// Household and HouseholdLabel are the case's household, if any.
+	Household      string `json:"household,omitempty"`
+	HouseholdLabel string `json:"household_label,omitempty"`
+}
+
+func item(it caseload.ListItem) itemJSON {
+	return itemJSON{it.ID, it.Reference, it.Name, it.State, datePtr(it.AuthorizedUntil), datePtr(it.Deadline), it.DeadlineKind, it.Version, it.Stale,
+		it.Household, it.HouseholdLabel}
 }
 
 func datePtr(d date.Date) *date.Date {
@@ -97,7 +105,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 func writeList(w http.ResponseWriter, on date.Date, items []caseload.ListItem, next string) error {
 	out := listJSON{On: on, Items: []itemJSON{}, NextCursor: next}
 	for _, it := range items {
-		out.Items = append(out.Items, itemJSON{it.ID, it.Reference, it.Name, it.State, datePtr(it.AuthorizedUntil), datePtr(it.Deadline), it.DeadlineKind, it.Version, it.Stale})
+		out.Items = append(out.Items, item(it))
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

@@ -160,6 +160,10 @@ func pageFor(r *http.Request) string {
 		return "/cases/" + parts[1]
 	case parts[0] == "cases" && len(parts) >= 2 && parts[1] == "new":
 		return "/cases/new"
+	case parts[0] == "households" && len(parts) >= 3:
+		return "/households/" + parts[1]
+	case parts[0] == "households":
+		return "/households"
 	case parts[0] == "admin" && len(parts) >= 2 && parts[1] == "users":
 		return "/admin/users"
 	case parts[0] == "admin":

@@ -44,6 +44,10 @@ type caseView struct {
 	FileDays    string
 	Version     int64
 	RegimeTitle string
+	// Household is the case's household as the reader sees it, and
+	// Households those the case may join.
+	Household  *caseload.Household
+	Households []caseload.Household
 }
 
 type stepLine struct {
@@ -118,6 +122,9 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	v.CanReveal = pr.Reaches(caseload.PermIdentityReveal, c)
 	var err error
 	if v.Identity, err = s.Service.Masked(r.Context(), c); err != nil {
+		return err
+	}
+	if err := s.caseHousehold(r, c, v); err != nil {
 		return err
 	}
 	rd, err := s.Service.Read(r.Context(), c) // evaluated once, with the sealed birth date: not shown

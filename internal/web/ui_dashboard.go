@@ -18,11 +18,14 @@ type dashRow struct {
 	Left                string // days left, or days overstayed
 	Action, ActionDate  string
 	Stale               bool // awaits re-evaluation under changed rule packs
+	// Household and HouseholdLabel are the case's household, if any.
+	Household, HouseholdLabel string
 }
 
 type dashGroup struct {
 	Key, Title, Class string
 	Rows              []dashRow
+	Blocks            []dashBlock // Rows, a household's members together
 }
 
 type dashView struct {
@@ -44,7 +47,8 @@ type dashView struct {
 func stateWord(p *i18n.Printer, st stay.State) string { return p.T("state." + string(st)) }
 
 func (s *Server) row(p *i18n.Printer, today date.Date, it caseload.ListItem) dashRow {
-	r := dashRow{ID: it.ID, Reference: it.Reference, Name: it.Name, State: it.State, StateWord: stateWord(p, it.State), Stale: it.Stale}
+	r := dashRow{ID: it.ID, Reference: it.Reference, Name: it.Name, State: it.State, StateWord: stateWord(p, it.State), Stale: it.Stale,
+		Household: it.Household, HouseholdLabel: it.HouseholdLabel}
 	switch it.State {
 	case stay.StateLawful:
 		if it.AuthorizedUntil != 0 {
@@ -116,8 +120,16 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		{Key: "14", Title: p.T("dash.group.within", "n", 14), Class: "later"},
 		{Key: "30", Title: p.T("dash.group.within", "n", 30), Class: "later"},
 	}
+	// A household's members are shown together, in the group of the most
+	// urgent of them, each with its own state.
+	items = householdsTogether(items)
+	groupOf := map[string]int{}
 	for _, it := range items {
 		g := 4
+		if hg, ok := groupOf[it.Household]; ok && it.Household != "" {
+			groups[hg].Rows = append(groups[hg].Rows, s.row(p, today, it))
+			continue
+		}
 		switch {
 		case it.State == stay.StateOverstay:
 			g = 0
@@ -129,8 +141,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 			g = 3
 		}
 		groups[g].Rows = append(groups[g].Rows, s.row(p, today, it))
+		groupOf[it.Household] = g
 	}
 	for _, g := range groups {
+		g.Blocks = householdBlocks(g.Rows)
 		if len(g.Rows) > 0 && (g.Key != "14" || v.Within >= 14) && (g.Key != "30" || v.Within >= 30) {
 			v.Groups = append(v.Groups, g)
 		}
