@@ -75,8 +75,8 @@ func TestReadTemplate(t *testing.T) {
 	// Errors of the Service, by field path, land on the cells.
 	c := f.Cases[0]
 	for path, want := range map[string]string{
-		"history.trips[1].exit":              "3 exit",   // no exit given: the trip's row
-		"history.trips[1].entry":             "3 entry",  // given
+		"history.trips[1].exit":              "3 exit",  // no exit given: the trip's row
+		"history.trips[1].entry":             "3 entry", // given
 		"history.extensions[0].granted_days": "3 extension_granted_days",
 		"history.extensions[0]":              "3 extension_filed",
 		"history.grants[0].stay_days":        "2 stay_days",

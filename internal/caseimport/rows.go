@@ -146,13 +146,13 @@ func parseRows(t *table, f *File) {
 			f.Cases = append(f.Cases, c)
 		}
 	}
-	sortErrors(f.Errors)
+	Sort(f.Errors)
 }
 
-// sortErrors puts errors in the order of the file: by line, then by the
+// Sort puts errors in the order of the file: by line, then by the
 // template's order of columns; the note that errors were left out stays
 // last.
-func sortErrors(errs []*Error) {
+func Sort(errs []*Error) {
 	pos := func(e *Error) (int, int) {
 		if e.Line == 0 {
 			return math.MaxInt, 0
