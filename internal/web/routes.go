@@ -61,6 +61,7 @@ func (s *Server) Routes() []Route {
 		{Method: "POST", Pattern: "/v1/cases", handler: s.createCase},
 		{Method: "GET", Pattern: "/v1/cases", handler: s.listCases},
 		{Method: "POST", Pattern: "/v1/cases/lookup", handler: s.lookup},
+		{Method: "POST", Pattern: "/v1/cases/import", handler: s.importSheet, MaxBody: MaxSheetBody},
 		{Method: "GET", Pattern: "/v1/cases/{id}", handler: s.getCase},
 		{Method: "PUT", Pattern: "/v1/cases/{id}", handler: s.putCase},
 		{Method: "DELETE", Pattern: "/v1/cases/{id}", handler: s.deleteCase},
