@@ -145,7 +145,7 @@ func readXLSX(data []byte) (t *table) {
 	defer func() {
 		// A damaged workbook must not take the server down with it.
 		if p := recover(); p != nil {
-			t.errs = append(t.errs[:0], errorf(0, "", "sheet_not_spreadsheet", "the file cannot be read as an XLSX workbook (it is damaged): save it as XLSX or as CSV UTF-8"))
+			t.errs = append(t.errs[:0], errorf(0, "", "sheet_not_spreadsheet", "the file cannot be read as an XLSX workbook (%s): save it as XLSX or as CSV UTF-8", "it is damaged"))
 		}
 	}()
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzippedXML})
