@@ -63,6 +63,12 @@ func runCasesImport(ctx context.Context, now func() time.Time, args []string, st
 			return usageError{"cases import: there are several organisations; name one with --org: " + strings.Join(ids, ", ")}
 		}
 	}
+	if _, err := a.Store.FindOrg(ctx, *org); err != nil {
+		if caseload.ErrorCode(err) == caseload.ENotFound {
+			return usageError{"cases import: --org " + *org + ": no such organisation"}
+		}
+		return err
+	}
 	r, err := a.Service.ImportSheet(ctx, operator(*org), file, *dry)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)

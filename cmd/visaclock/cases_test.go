@@ -69,6 +69,9 @@ func testCasesImport(t *testing.T, db []string) {
 	if _, err := runCmd(t, append([]string{"orgs", "add", "--name", "Two"}, store...)...); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := cmd("--org", "o_nosuch", tmpl); status(err) != 2 || !strings.Contains(err.Error(), "--org o_nosuch: no such organisation") {
+		t.Errorf("an unknown --org: %v (status %d), want a usage error", err, status(err))
+	}
 	if _, err := cmd(tmpl); status(err) != 2 || !strings.Contains(err.Error(), "name one with --org") {
 		t.Errorf("two organisations, no --org: %v (status %d), want a usage error", err, status(err))
 	}

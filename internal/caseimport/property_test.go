@@ -208,6 +208,14 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("reference,rule,entry,exit\n\"A\n\",x,2026-01-01,2026-01-01\n\n,,\n"))
 	f.Add([]byte("\xef\xbb\xbfreference,rule,grant,entry\nA,r,g,1\nA,,g,\nA,s,g\n"))
 	f.Add([]byte("PK\x03\x04"))
+	// A workbook: the template's first rows, a date cell among them.
+	x := excelize.NewFile()
+	sh := x.GetSheetName(0)
+	x.SetSheetRow(sh, "A1", &[]any{"reference", "rule", "stay_days", "entry", "exit"})
+	x.SetSheetRow(sh, "A2", &[]any{"A", "cn-family-visit", 60, 46027, "2026-02-01"})
+	var xb bytes.Buffer
+	x.Write(&xb)
+	f.Add(xb.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file := Read(data)
 		if len(file.Errors) > 0 && len(file.Errors) > MaxErrors+1 {

@@ -70,6 +70,9 @@ func (s *Service) ImportSheet(ctx context.Context, p Principal, f *caseimport.Fi
 		r.Errors = append(r.Errors, &caseimport.Error{Line: line, Column: col, Reason: e.Reason, Args: e.Args, Msg: e.Msg})
 		return nil
 	}
+	if len(r.Errors) > caseimport.MaxErrors {
+		return r, nil // reading stopped: the rest waits for these to be corrected
+	}
 	refs := make([]string, len(f.Cases))
 	for i, sc := range f.Cases {
 		refs[i] = sc.Reference
