@@ -16,8 +16,6 @@ import (
 	"visaclock/internal/caseload"
 )
 
-const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 // templateXLSX is the template's rows as a workbook, the dates as date
 // cells shown m/d/yy.
 func templateXLSX(t *testing.T) []byte {

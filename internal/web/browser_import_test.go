@@ -45,6 +45,7 @@ func TestBrowserImport(t *testing.T) {
 	c.wantText("#import-summary", "New cases to create: 3")
 	c.wantText("main", "FV-2026-101", "US-2026-007", "SC-2026-040", "Given, sealed")
 	a.audit("import preview")
+	c.screenshot(artifacts(t), "import-preview.png")
 	c.run(chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile))
 	c.noSidewaysScroll("import preview on a phone")
 	a.audit("import preview on a phone")
@@ -70,6 +71,9 @@ func TestBrowserImport(t *testing.T) {
 		upload(p, bad, http.StatusUnprocessableEntity)
 		c.wantText("#import-errors", p.T("import.at", "line", 2, "column", "exit", "msg", ""))
 		a.audit("import refused" + in)
+		if l == i18n.Korean {
+			c.screenshot(artifacts(t), "import-refused-ko.png")
+		}
 	}
 	if n := countCases(t, e); n != 3 {
 		t.Errorf("%d cases at the end, want 3", n)
