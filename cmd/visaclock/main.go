@@ -50,6 +50,7 @@ Usage:
   visaclock backup --out FILE [--db FILE] [--data DIR]
   visaclock export --out FILE (--passphrase-file F | --recipients-file F) [--org ID] [--case ID] [--db …]
   visaclock import (--passphrase-file F | --identity-file F) [--org ID] [--db …] FILE
+  visaclock cases import [--dry-run] [--org ID] [--db …|--data DIR] FILE.csv|FILE.xlsx   (docs/import-format.md)
   visaclock dev seed --n N [--db URL|FILE] [--data DIR]
   visaclock dev bench-list [--n N] [--db URL|FILE] [--data DIR]
 
@@ -115,6 +116,8 @@ func run(ctx context.Context, now func() time.Time, args []string, stdin io.Read
 		return runExport(ctx, now, args[1:], stdout, stderr)
 	case "import":
 		return runImport(ctx, now, args[1:], stdout, stderr)
+	case "cases":
+		return runCases(ctx, now, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -102,6 +102,17 @@ func (s *Service) CreateMany(ctx context.Context, p Principal, cases iter.Seq[*C
 // is the index of the batch's first case among all, for the error of the
 // first case that does not validate.
 func (s *Service) prepareBatch(ctx context.Context, cs []*Case, first int) error {
+	for i, err := range s.prepareAll(ctx, cs, true) {
+		if err != nil {
+			return fmt.Errorf("case %d (%s): %w", first+i, cs[i].Reference, err)
+		}
+	}
+	return nil
+}
+
+// prepareAll evaluates cs on every CPU, and seals them, or with seal
+// false only checks their identities; it returns each case's error.
+func (s *Service) prepareAll(ctx context.Context, cs []*Case, seal bool) []error {
 	errs := make([]error, len(cs))
 	workers := min(runtime.GOMAXPROCS(0), len(cs))
 	var wg sync.WaitGroup
@@ -114,15 +125,14 @@ func (s *Service) prepareBatch(ctx context.Context, cs []*Case, first int) error
 					errs[i] = err
 					continue
 				}
-				errs[i] = s.seal(ctx, cs[i])
+				if seal {
+					errs[i] = s.seal(ctx, cs[i])
+				} else {
+					errs[i] = cs[i].Identity.Validate()
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return fmt.Errorf("case %d (%s): %w", first+i, cs[i].Reference, err)
-		}
-	}
-	return nil
+	return errs
 }

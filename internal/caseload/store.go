@@ -55,6 +55,9 @@ type CaseStore interface {
 	// order, without their spans and deadlines: what an export needs, a
 	// page at a time.
 	CasePage(ctx context.Context, org, after string, limit int) ([]Case, error)
+	// CasesByReference returns org's cases whose reference is one of refs,
+	// without their spans and deadlines, as CasePage does.
+	CasesByReference(ctx context.Context, org string, refs []string) ([]Case, error)
 	// CaseIDs lists up to limit ids of org's cases after the id after.
 	CaseIDs(ctx context.Context, org, after string, limit int) ([]string, error)
 	// ClosedBefore lists the ids of org's cases closed before t.

@@ -315,6 +315,11 @@ func (s *Store) CasePage(ctx context.Context, org, after string, limit int) ([]c
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: case page: %w", err)
 	}
+	return scanCases(rows)
+}
+
+// scanCases reads the rows of a query for CasePage's columns.
+func scanCases(rows *sql.Rows) ([]caseload.Case, error) {
 	defer rows.Close()
 	var out []caseload.Case
 	for rows.Next() {
@@ -323,7 +328,7 @@ func (s *Store) CasePage(ctx context.Context, org, after string, limit int) ([]c
 		var created, updated, closed int64
 		if err := rows.Scan(&c.ID, &c.Org, &c.Reference, &hist, &c.Notes, &created, &updated, &c.Version,
 			&c.Sealed, &c.PassportIndex, &c.Assignee, &c.Team, &closed); err != nil {
-			return nil, fmt.Errorf("sqlstore: case page: %w", err)
+			return nil, fmt.Errorf("sqlstore: cases: %w", err)
 		}
 		if err := json.Unmarshal([]byte(hist), &c.History); err != nil {
 			return nil, fmt.Errorf("sqlstore: case %s history: %w", c.ID, err)
