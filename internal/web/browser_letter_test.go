@@ -82,6 +82,9 @@ func TestBrowserStatusLetter(t *testing.T) {
 	pdftotext, pdfinfo := pdftools(t)
 	e := newEnv(t, openSQLite, nil)
 	ids := seedCaseload(t, e)
+	// A report pack's letter carries its disagreements with the statute
+	// as cautions: the longest letter of the embedded packs.
+	ids["RP-2026-001"] = str(t, e.do("POST", "/v1/cases", caseBody("RP-2026-001", "", reportCase)).want(t, http.StatusCreated).object(t), "id")
 	c := newChrome(t, exe, e)
 	a := &auditor{c: c, axe: axe}
 	dir := artifacts(t)

@@ -38,6 +38,14 @@ func newViewer(t *testing.T, e *apiEnv, name string) (caseload.Principal, string
 	return p, e.tokenFor(p, caseload.Permissions...)
 }
 
+// reportCase is a family visit under the pack that encodes a 2019 press
+// report, whose evaluation carries the report's disagreements with the
+// statute as notes, in English.
+var reportCase = map[string]any{
+	"grants": []any{map[string]any{"id": "q2", "rule": "cn-family-visit-2019-report"}},
+	"trips":  []any{map[string]any{"entry": "2026-05-01"}},
+}
+
 // TestStatusLetter reads the status letter of the seeded caseload on both
 // stores: in each language, with the state, the last lawful day, the next
 // actions, the deadlines, the rules with their citations, the organisation
@@ -92,6 +100,16 @@ func TestStatusLetter(t *testing.T) {
 		b.get("/cases/"+ids["FV-2026-011"]+"/letter?lang=en").want(t, http.StatusOK).complete(t).contains(t,
 			`<span id="letter-last-day">the authorised stay ended on 17 Jun 2026; the stay remains lawful while the application is pending.</span>`,
 			"Acceptance receipt</td>", "Regulations Art. 13(1)")
+
+		// A report pack: said in the reader's language, and its notes,
+		// which exist in English only, marked as quoted in English.
+		rp := e.create(t, "RP-1", "", reportCase)
+		b.get("/cases/"+rp+"/letter?lang=zh").want(t, http.StatusOK).complete(t).contains(t,
+			"这些规则依据实务情况报告，而非法律条文。", "以下内容引自规则包，仅有英文。", `<ul class="letter-notes" lang="en"><li>Total extension:`)
+		if en := b.get("/cases/" + rp + "/letter?lang=en").want(t, http.StatusOK); strings.Contains(en.Body, "Quoted from the rule pack") ||
+			!strings.Contains(en.Body, "These rules are taken from a report of practice, not from the law.") {
+			t.Error("an English letter of a report pack says its notes are quoted in English, or not that it follows a report")
+		}
 
 		// The identity, asked for: shown, and audited as a reveal.
 		before := len(auditOf(t, e, "identity.reveal"))
