@@ -106,7 +106,7 @@ func TestStatusLetter(t *testing.T) {
 		rp := e.create(t, "RP-1", "", reportCase)
 		b.get("/cases/"+rp+"/letter?lang=zh").want(t, http.StatusOK).complete(t).contains(t,
 			"这些规则依据实务情况报告，而非法律条文。", "以下内容引自规则包，仅有英文。", `<ul class="letter-notes" lang="en"><li>Total extension:`)
-		if en := b.get("/cases/" + rp + "/letter?lang=en").want(t, http.StatusOK); strings.Contains(en.Body, "Quoted from the rule pack") ||
+		if en := b.get("/cases/"+rp+"/letter?lang=en").want(t, http.StatusOK); strings.Contains(en.Body, "Quoted from the rule pack") ||
 			!strings.Contains(en.Body, "These rules are taken from a report of practice, not from the law.") {
 			t.Error("an English letter of a report pack says its notes are quoted in English, or not that it follows a report")
 		}
