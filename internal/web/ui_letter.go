@@ -105,7 +105,7 @@ func (s *Server) letterPage(w http.ResponseWriter, r *http.Request) error {
 	p := s.printer(r)
 	c, rd := lt.Case, lt.Reading
 	v := &letterView{Case: c, Org: lt.Org, Prepared: p.Date(lt.Prepared), Identity: lt.Identity, Revealed: reveal,
-		CanReveal: pr.Reaches(caseload.PermIdentityReveal, c)}
+		CanReveal: len(c.Sealed) > 0 && pr.Reaches(caseload.PermIdentityReveal, c)}
 	if lt.Identity != nil && lt.Identity.BirthDate != 0 {
 		v.BirthDate = p.Date(lt.Identity.BirthDate)
 	}
