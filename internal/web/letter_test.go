@@ -104,7 +104,7 @@ func TestStatusLetter(t *testing.T) {
 		// A report pack: said in the reader's language, and its notes,
 		// which exist in English only, marked as quoted in English.
 		rp := e.create(t, "RP-1", "", reportCase)
-		if nobody := b.get("/cases/" + rp + "/letter").want(t, http.StatusOK).contains(t, "RP-1"); strings.Contains(nobody.Body, "reveal=identity") {
+		if nobody := b.get("/cases/"+rp+"/letter").want(t, http.StatusOK).contains(t, "RP-1"); strings.Contains(nobody.Body, "reveal=identity") {
 			t.Error("the letter of a case without an identity offers to name the person")
 		}
 		b.get("/cases/"+rp+"/letter?lang=zh").want(t, http.StatusOK).complete(t).contains(t,
