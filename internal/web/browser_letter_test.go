@@ -153,6 +153,15 @@ func TestBrowserStatusLetter(t *testing.T) {
 		}
 	}
 	a.audit("letter, named, in ko")
+
+	// On a phone the letter reads without sideways scrolling.
+	c.run(chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile))
+	for _, l := range []i18n.Lang{i18n.English, i18n.Chinese} {
+		c.open(fv + "/letter?reveal=identity&lang=" + string(l))
+		c.noSidewaysScroll("the letter on a phone in " + string(l))
+		a.audit("the letter on a phone in " + string(l))
+	}
+	c.run(chromedp.ResetViewport())
 	t.Logf("printed %d letters in %v", 3*len(ids), time.Since(start).Round(time.Millisecond))
 	c.noLoggedErrors("the letters")
 }
