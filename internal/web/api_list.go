@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"visaclock/internal/caseload"
@@ -50,14 +51,36 @@ func datePtr(d date.Date) *date.Date {
 // GET /v1/cases?due_within=14d&state=overstay,pending&sort=urgency.
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := caseload.Filter{On: s.Service.Today(), Limit: 50, Cursor: q.Get("cursor")}
+	f, err := listFilter(q, s.Service.Today())
+	if err != nil {
+		return err
+	}
+	f.Limit, f.Cursor = 50, q.Get("cursor")
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return &caseload.Error{Code: caseload.EInvalid, Field: "limit", Msg: "a number from 1 to 500"}
+		}
+		f.Limit = n
+	}
+	items, next, err := s.Service.List(r.Context(), principal(r), f)
+	if err != nil {
+		return err
+	}
+	return writeList(w, f.On, items, next)
+}
+
+// listFilter reads the working list's filters, which the list and its CSV
+// export share: on, due_within, state and sort.
+func listFilter(q url.Values, today date.Date) (caseload.Filter, error) {
+	f := caseload.Filter{On: today}
 	if v := q.Get("on"); v != "" {
 		d, err := date.Parse(v)
 		if err != nil {
-			return &caseload.Error{Code: caseload.EInvalid, Field: "on", Msg: err.Error()}
+			return f, &caseload.Error{Code: caseload.EInvalid, Field: "on", Msg: err.Error()}
 		}
 		if d < f.On {
-			return &caseload.Error{Code: caseload.EInvalid, Field: "on", Msg: fmt.Sprintf("the working list is kept from today (%s) on; ask for today or a later day, or evaluate a case's history for an earlier one", f.On)}
+			return f, &caseload.Error{Code: caseload.EInvalid, Field: "on", Msg: fmt.Sprintf("the working list is kept from today (%s) on; ask for today or a later day, or evaluate a case's history for an earlier one", f.On)}
 		}
 		f.On = d
 	}
@@ -65,7 +88,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 		digits := strings.TrimSuffix(v, "d")
 		n, err := strconv.Atoi(digits)
 		if err != nil || n < 0 || n > 3660 || digits != strconv.Itoa(n) {
-			return &caseload.Error{Code: caseload.EInvalid, Field: "due_within", Msg: fmt.Sprintf("%q is not a number of days such as 14d (0–3660)", v)}
+			return f, &caseload.Error{Code: caseload.EInvalid, Field: "due_within", Msg: fmt.Sprintf("%q is not a number of days such as 14d (0–3660)", v)}
 		}
 		f.Due, f.DueWithin = true, n
 	}
@@ -75,31 +98,17 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 			case stay.StateOverstay, stay.StatePending, stay.StateLawful, stay.StateAbsent:
 				f.States = append(f.States, s)
 			default:
-				return &caseload.Error{Code: caseload.EInvalid, Field: "state", Msg: fmt.Sprintf("%q is not a state; accepted: overstay, pending, lawful, absent", st)}
+				return f, &caseload.Error{Code: caseload.EInvalid, Field: "state", Msg: fmt.Sprintf("%q is not a state; accepted: overstay, pending, lawful, absent", st)}
 			}
 		}
 	}
 	if v := q.Get("sort"); v != "" && v != "urgency" {
-		return &caseload.Error{Code: caseload.EInvalid, Field: "sort", Msg: fmt.Sprintf("%q is not accepted; accepted: urgency", v)}
+		return f, &caseload.Error{Code: caseload.EInvalid, Field: "sort", Msg: fmt.Sprintf("%q is not accepted; accepted: urgency", v)}
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return &caseload.Error{Code: caseload.EInvalid, Field: "limit", Msg: "a number from 1 to 500"}
-		}
-		f.Limit = n
-	}
-	var items []caseload.ListItem
-	var next string
-	var err error
 	if q.Has("passport") {
-		return &caseload.Error{Code: caseload.EInvalid, Field: "passport", Msg: "a passport number does not go in a URL, which proxies and browsers keep; POST it to /v1/cases/lookup"}
+		return f, &caseload.Error{Code: caseload.EInvalid, Field: "passport", Msg: "a passport number does not go in a URL, which proxies and browsers keep; POST it to /v1/cases/lookup"}
 	}
-	items, next, err = s.Service.List(r.Context(), principal(r), f)
-	if err != nil {
-		return err
-	}
-	return writeList(w, f.On, items, next)
+	return f, nil
 }
 
 func writeList(w http.ResponseWriter, on date.Date, items []caseload.ListItem, next string) error {

@@ -127,9 +127,16 @@ var langNames = map[i18n.Lang]string{i18n.English: "English", i18n.Chinese: "中
 
 var htmlLang = map[i18n.Lang]string{i18n.English: "en", i18n.Chinese: "zh-Hans", i18n.Korean: "ko", i18n.KoreanKP: "ko-KP"}
 
-// lang is the request's language: the switcher's cookie, else the
-// browser's Accept-Language.
+// langKey holds a language a page was asked for in its own address (the
+// status letter's ?lang=), which wins over the reader's own choice.
+type langKey struct{}
+
+// lang is the request's language: one the page was asked for (langKey),
+// else the switcher's cookie, else the browser's Accept-Language.
 func lang(r *http.Request) i18n.Lang {
+	if l, ok := r.Context().Value(langKey{}).(i18n.Lang); ok {
+		return l
+	}
 	if c, err := r.Cookie(LangCookie); err == nil {
 		if l, ok := i18n.Parse(c.Value); ok {
 			return l
@@ -144,10 +151,11 @@ func lang(r *http.Request) i18n.Lang {
 // cannot be loaded.
 func pageFor(r *http.Request) string {
 	if r.Method == http.MethodGet {
-		// Switching language must not reveal an identity again.
-		if r.URL.Query().Has("reveal") {
-			q := r.URL.Query()
+		// Switching language must not reveal an identity again, nor be
+		// overruled by the language the address names.
+		if q := r.URL.Query(); q.Has("reveal") || q.Has("lang") {
 			q.Del("reveal")
+			q.Del("lang")
 			u := *r.URL
 			u.RawQuery = q.Encode()
 			return u.RequestURI()

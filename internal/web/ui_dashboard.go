@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"visaclock/internal/caseload"
 	"visaclock/internal/date"
@@ -41,6 +43,10 @@ type dashView struct {
 	CanList     bool
 	Cursor      string
 	NextLink    string
+	// CSVLink downloads the list shown, with its filters, as CSV;
+	// CSVIdentities the same with the people in clear, for those who may
+	// see every identity in their list.
+	CSVLink, CSVIdentities string
 }
 
 // stateWord is a state as the UI says it; colour never says it alone.
@@ -150,6 +156,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	v.Count, v.More, v.Cursor = len(items), next != "", next
+	v.CSVLink = csvLink(v)
+	if pr.RevealsList() {
+		v.CSVIdentities = v.CSVLink + "&identities=1"
+	}
 	if next != "" {
 		nq := r.URL.Query()
 		nq.Set("cursor", next)
@@ -180,4 +190,20 @@ func (s *Server) lookupForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.Count = len(items)
 	return s.render(w, r, http.StatusOK, "dashboard", p.T("dash.title"), v)
+}
+
+// csvLink is the CSV export of the list the dashboard shows: the same
+// filters, with a byte order mark, since people open it in a spreadsheet.
+func csvLink(v dashView) string {
+	q := url.Values{"due_within": {strconv.Itoa(v.Within) + "d"}, "bom": {"1"}}
+	var states []string
+	for _, st := range []string{"overstay", "pending", "lawful", "absent"} {
+		if v.States[st] {
+			states = append(states, st)
+		}
+	}
+	if len(states) > 0 {
+		q.Set("state", strings.Join(states, ","))
+	}
+	return "/v1/cases.csv?" + q.Encode()
 }

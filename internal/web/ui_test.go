@@ -360,6 +360,7 @@ func TestPagesIsolateOrganisations(t *testing.T) {
 		}
 		try("GET", "/cases/{id}", "/cases/"+id)
 		try("GET", "/cases/{id}", "/cases/"+id+"?reveal=identity")
+		try("GET", "/cases/{id}/letter", "/cases/"+id+"/letter?reveal=identity")
 		try("POST", "/cases/{id}/{part}", "/cases/"+id+"/trips", "version", "1", "entry", "2026-02-01", "exit", "2026-02-02")
 		try("POST", "/cases/{id}/{part}/{n}", "/cases/"+id+"/trips/0", "version", "1", "orig", "2026-01-01", "entry", "2026-01-01", "exit", "2026-01-02")
 		try("POST", "/cases/{id}/{part}/{n}", "/cases/"+id+"/trips/0", "version", "1", "orig", "2026-01-01", "action", "delete")
