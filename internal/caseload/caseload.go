@@ -181,6 +181,9 @@ func Errorf(code, field, format string, args ...any) *Error {
 var (
 	ErrNotFound = &Error{Code: ENotFound, Msg: "no such case"}
 	ErrConflict = &Error{Code: EConflict, Msg: "the case was changed by someone else; fetch it again and retry"}
+	// ErrReferenceTaken: a case with one of the references was stored
+	// meanwhile (CreateNewCases).
+	ErrReferenceTaken = &Error{Code: EConflict, Msg: "a case with one of these references was stored meanwhile"}
 	// ErrForbidden is returned when a role or token lacks a permission.
 	// A case out of the principal's scope is ErrNotFound instead, so that
 	// no one learns which case ids exist.

@@ -55,8 +55,20 @@ type SheetReport struct {
 // file again creates nothing; rows that give something else for an
 // existing reference refuse the file, as does a reference p cannot reach.
 // Any error refuses the whole file: the report lists every one, each with
-// its line and column, and nothing is stored.
+// its line and column, and nothing is stored. An import that finds, as it
+// stores, that another one stored some of its references meanwhile starts
+// again, and then finds those cases there.
 func (s *Service) ImportSheet(ctx context.Context, p Principal, f *caseimport.File, dryRun bool) (*SheetReport, error) {
+	for attempt := 0; ; attempt++ {
+		r, err := s.importSheet(ctx, p, f, dryRun)
+		if errors.Is(err, ErrReferenceTaken) && attempt < 3 {
+			continue
+		}
+		return r, err
+	}
+}
+
+func (s *Service) importSheet(ctx context.Context, p Principal, f *caseimport.File, dryRun bool) (*SheetReport, error) {
 	if !p.Can(PermCaseCreate) {
 		return nil, ErrForbidden
 	}
@@ -138,7 +150,7 @@ func (s *Service) ImportSheet(ctx context.Context, p Principal, f *caseimport.Fi
 		evs = append(evs, s.event(p, "case.create", c.ID, "sheet"))
 	}
 	evs = append(evs, s.event(p, "case.import", "", fmt.Sprintf("sheet rows=%d cases=%d unchanged=%d", r.Rows, r.Created, r.Unchanged)))
-	if err := s.Store.CreateCases(ctx, create, evs...); err != nil {
+	if err := s.Store.CreateNewCases(ctx, p.Org, create, evs...); err != nil {
 		return nil, err
 	}
 	return r, nil

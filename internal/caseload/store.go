@@ -58,6 +58,11 @@ type CaseStore interface {
 	// CasesByReference returns org's cases whose reference is one of refs,
 	// without their spans and deadlines, as CasePage does.
 	CasesByReference(ctx context.Context, org string, refs []string) ([]Case, error)
+	// CreateNewCases stores cs, all of org, as CreateCases does, unless a
+	// case of org has one of their references by the time its transaction
+	// runs: then it stores nothing and returns ErrReferenceTaken. Two
+	// imports of one file at once thus create its cases once.
+	CreateNewCases(ctx context.Context, org string, cs []*Case, evs ...*audit.Entry) error
 	// CaseIDs lists up to limit ids of org's cases after the id after.
 	CaseIDs(ctx context.Context, org, after string, limit int) ([]string, error)
 	// ClosedBefore lists the ids of org's cases closed before t.

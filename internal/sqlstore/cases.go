@@ -381,31 +381,34 @@ func (s *Store) ClosedBefore(ctx context.Context, org string, t time.Time) ([]st
 // The audit entries given, one for the batch or one a case, are appended
 // in the same transaction.
 func (s *Store) CreateCases(ctx context.Context, cs []*caseload.Case, evs ...*audit.Entry) error {
-	err := s.inTx(ctx, "create cases", func(tx *sql.Tx) error {
-		rows := make([][]any, 0, len(cs))
-		for _, c := range cs {
-			if c.Version == 0 {
-				c.Version = 1
-			}
-			row, err := caseRow(c)
-			if err != nil {
-				return err
-			}
-			rows = append(rows, row)
-		}
-		if err := s.insertRows(ctx, tx, caseColumns, rows); err != nil {
-			return err
-		}
-		if err := s.insertTimelines(ctx, tx, cs); err != nil {
-			return err
-		}
-		if err := s.putRuleSets(ctx, tx, cs); err != nil {
-			return err
-		}
-		return s.appendAudits(ctx, tx, evs)
-	})
+	err := s.inTx(ctx, "create cases", func(tx *sql.Tx) error { return s.createCases(ctx, tx, cs, evs) })
 	if err == nil {
 		s.knowRuleSets(cs)
 	}
 	return err
+}
+
+// createCases is CreateCases within tx.
+func (s *Store) createCases(ctx context.Context, tx *sql.Tx, cs []*caseload.Case, evs []*audit.Entry) error {
+	rows := make([][]any, 0, len(cs))
+	for _, c := range cs {
+		if c.Version == 0 {
+			c.Version = 1
+		}
+		row, err := caseRow(c)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, row)
+	}
+	if err := s.insertRows(ctx, tx, caseColumns, rows); err != nil {
+		return err
+	}
+	if err := s.insertTimelines(ctx, tx, cs); err != nil {
+		return err
+	}
+	if err := s.putRuleSets(ctx, tx, cs); err != nil {
+		return err
+	}
+	return s.appendAudits(ctx, tx, evs)
 }

@@ -100,7 +100,7 @@ func testSheetImport(t *testing.T, open func(*testing.T) *sqlstore.Store) {
 	})
 
 	t.Run("a failed commit stores nothing", func(t *testing.T) {
-		sqlstore.FailBeforeCommit(st, "create cases", errors.New("the connection is lost"))
+		sqlstore.FailBeforeCommit(st, "create new cases", errors.New("the connection is lost"))
 		_, err := svc.ImportSheet(ctx, pa, tmpl, false)
 		sqlstore.FailBeforeCommit(st, "", nil)
 		if err == nil || !strings.Contains(err.Error(), "the connection is lost") {
@@ -224,4 +224,73 @@ func testSheetImport(t *testing.T, open func(*testing.T) *sqlstore.Store) {
 			t.Errorf("a viewer's import: %v, want forbidden", err)
 		}
 	})
+}
+
+func TestSheetImportsAtOnceSQLite(t *testing.T)   { testSheetImportsAtOnce(t, openSQLite) }
+func TestSheetImportsAtOncePostgres(t *testing.T) { testSheetImportsAtOnce(t, openPostgres) }
+
+// testSheetImportsAtOnce imports one file twice at once: the second import
+// reads the references before the first commits, and still creates
+// nothing, because the store checks them again in its transaction and the
+// import starts again. The store refuses a taken reference on its own too.
+func testSheetImportsAtOnce(t *testing.T, open func(*testing.T) *sqlstore.Store) {
+	reg, err := packs.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st := open(t)
+	svc := &caseload.Service{Store: st, Lookup: reg.Lookup, Now: (&clock{now: at("2026-11-10")}).Now, Keys: sqlstoretest.Keyring()}
+	pa := admin("ngo-race")
+	if _, _, err := svc.CreateOrg(ctx, pa.Org, "NGO race"); err != nil {
+		t.Fatal(err)
+	}
+	tmpl := caseimport.Read(caseimport.Template)
+
+	// The first import stops before its commit; the second reads then.
+	reached, release := make(chan struct{}, 4), make(chan struct{})
+	sqlstore.PauseBeforeCommit(st, "create new cases", reached, release)
+	first := make(chan *caseload.SheetReport, 1)
+	go func() {
+		r, err := svc.ImportSheet(ctx, pa, tmpl, false)
+		if err != nil {
+			t.Error(err)
+		}
+		first <- r
+	}()
+	<-reached
+	found, err := st.CasesByReference(ctx, pa.Org, []string{"FV-2026-101", "US-2026-007", "SC-2026-040"})
+	if err != nil || len(found) != 0 {
+		t.Fatalf("before the first commits: %d cases, %v", len(found), err)
+	}
+	second := make(chan *caseload.SheetReport, 1)
+	go func() {
+		r, err := svc.ImportSheet(ctx, pa, tmpl, false)
+		if err != nil {
+			t.Error(err)
+		}
+		second <- r
+	}()
+	close(release)
+	r1, r2 := <-first, <-second
+	sqlstore.PauseBeforeCommit(st, "", nil, nil)
+	if r1 == nil || r2 == nil {
+		t.FailNow()
+	}
+	if r1.Created+r2.Created != 3 || r1.Unchanged+r2.Unchanged != 3 {
+		t.Errorf("created %d+%d, unchanged %d+%d; want 3 created in all and 3 unchanged", r1.Created, r2.Created, r1.Unchanged, r2.Unchanged)
+	}
+	found, err = st.CasesByReference(ctx, pa.Org, []string{"FV-2026-101", "US-2026-007", "SC-2026-040"})
+	if err != nil || len(found) != 3 {
+		t.Errorf("after both: %d cases, %v; want 3", len(found), err)
+	}
+
+	c := found[0]
+	c.ID = caseload.NewID("c_")
+	if err := st.CreateNewCases(ctx, pa.Org, []*caseload.Case{&c}); !errors.Is(err, caseload.ErrReferenceTaken) {
+		t.Errorf("a taken reference: %v, want ErrReferenceTaken", err)
+	}
+	if n, err := st.CasesByReference(ctx, pa.Org, []string{c.Reference}); err != nil || len(n) != 1 {
+		t.Errorf("%d cases %s, %v; want 1", len(n), c.Reference, err)
+	}
 }
