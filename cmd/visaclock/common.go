@@ -34,6 +34,15 @@ func (f dateFlag) Set(s string) error {
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	// -help prints the command's lines of the usage text and its flags.
+	fs.Usage = func() {
+		w := fs.Output()
+		if s := synopsis(name); s != "" {
+			fmt.Fprintf(w, "Usage:\n%s", s)
+		}
+		fmt.Fprintln(w, "\nFlags:")
+		fs.PrintDefaults()
+	}
 	return fs
 }
 

@@ -44,57 +44,49 @@ func parseKeyring(text, where string) (*vault.Keyring, error) {
 	return vault.NewKeyring(keys[0], keys[1:]...)
 }
 
-func runKeys(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return usageError{"keys: accepted: new, rotate"}
+func runKeysNew(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("keys new", stderr)
+	id := fs.Int("id", 1, "the key's `ID`, 1 to 255; give each new key the next id")
+	if err := parseOnlyFlags(fs, args); err != nil {
+		return err
 	}
-	switch args[0] {
-	case "new":
-		fs := newFlags("keys new", stderr)
-		id := fs.Int("id", 1, "the key's `ID`, 1 to 255; give each new key the next id")
-		if err := parseOnlyFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		if *id < 1 || *id > 255 {
-			return usageError{"--id: from 1 to 255"}
-		}
-		k, err := vault.NewMasterKey(byte(*id))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, k.String())
-		return nil
-	case "rotate":
-		fs := newFlags("keys rotate", stderr)
-		var sf storeFlags
-		sf.register(fs)
-		if err := parseOnlyFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		a, err := sf.openApp(ctx, now, appOptions{}, stderr)
-		if err != nil {
-			return err
-		}
-		defer a.Close()
-		n, err := a.Service.RotateKeys(ctx, operator(""))
-		if err != nil {
-			return fmt.Errorf("keys rotate: nothing was changed: %w", err)
-		}
-		fmt.Fprintf(stdout, "re-wrapped %d keys under master key %d; the older master keys can now be removed\n", n, a.Keys.Current())
-		return nil
+	if *id < 1 || *id > 255 {
+		return usageError{"--id: from 1 to 255"}
 	}
-	return usageError{"keys: accepted: new, rotate"}
+	k, err := vault.NewMasterKey(byte(*id))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, k.String())
+	return nil
 }
 
-func runAudit(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return usageError{"audit: accepted: verify"}
+func runKeysRotate(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("keys rotate", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	if err := parseOnlyFlags(fs, args); err != nil {
+		return err
 	}
+	a, err := sf.openApp(ctx, now, appOptions{}, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	n, err := a.Service.RotateKeys(ctx, operator(""))
+	if err != nil {
+		return fmt.Errorf("keys rotate: nothing was changed: %w", err)
+	}
+	fmt.Fprintf(stdout, "re-wrapped %d keys under master key %d; the older master keys can now be removed\n", n, a.Keys.Current())
+	return nil
+}
+
+func runAuditVerify(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("audit verify", stderr)
 	expect := fs.String("expect", "", "also check that entry `SEQ:HASH`, written down at an earlier check, is still there unchanged, so that entries cut off the end are found")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parseOnlyFlags(fs, args[1:]); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
 	}
 	a, err := sf.openApp(ctx, now, appOptions{}, stderr)
@@ -162,16 +154,13 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-func runOrgs(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		return usageError{"orgs: accepted: add"}
-	}
+func runOrgsAdd(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("orgs add", stderr)
 	name := fs.String("name", "", "the organisation's `NAME`, shown to its admins")
 	base := fs.String("url", "http://127.0.0.1:8080", "the server's `URL`, for the set-up link")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parseOnlyFlags(fs, args[1:]); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
 	}
 	a, err := sf.openApp(ctx, now, appOptions{}, stderr)

@@ -18,9 +18,6 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, wallClock(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	if errors.Is(err, errHelp) {
-		return
-	}
 	if err != nil {
 		// A status error is an answer (overstay, pending), already printed.
 		var se statusError
@@ -52,6 +49,8 @@ Usage:
   visaclock import (--passphrase-file F | --identity-file F) [--org ID] [--db …] FILE
   visaclock dev seed --n N [--db URL|FILE] [--data DIR]
   visaclock dev bench-list [--n N] [--db URL|FILE] [--data DIR]
+  visaclock version [--rules DIR]
+  visaclock help [COMMAND [SUBCOMMAND]]     (the same as COMMAND SUBCOMMAND --help)
 
 FILE is a stay history in YAML or JSON (docs/history-format.md); flags may
 come before or after it. The server's API is in docs/api.md.
@@ -86,39 +85,9 @@ func exitCode(err error) int {
 // plan, and the service's time for everything it records, so that tests
 // can set the calendar instead of reading the real one.
 func run(ctx context.Context, now func() time.Time, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return usageError{"no command"}
+	e := cmdEnv{ctx: ctx, now: now, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) > 0 && args[0] == "help" {
+		return runHelp(e, args[1:])
 	}
-	switch args[0] {
-	case "check":
-		return runCheck(ctx, now, args[1:], stdin, stdout, stderr)
-	case "plan":
-		return runPlan(now, args[1:], stdin, stdout, stderr)
-	case "rules":
-		return runRules(args[1:], stdout, stderr)
-	case "serve":
-		return runServe(ctx, now, args[1:], stdout, stderr)
-	case "migrate":
-		return runMigrate(ctx, args[1:], stdout, stderr)
-	case "dev":
-		return runDev(ctx, now, args[1:], stdout, stderr)
-	case "keys":
-		return runKeys(ctx, now, args[1:], stdout, stderr)
-	case "audit":
-		return runAudit(ctx, now, args[1:], stdout, stderr)
-	case "backup":
-		return runBackup(ctx, args[1:], stdout, stderr)
-	case "orgs":
-		return runOrgs(ctx, now, args[1:], stdout, stderr)
-	case "export":
-		return runExport(ctx, now, args[1:], stdout, stderr)
-	case "import":
-		return runImport(ctx, now, args[1:], stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	}
-	fmt.Fprint(stderr, usage)
-	return usageError{"unknown command " + args[0]}
+	return dispatch(e, commands, "visaclock", args)
 }
