@@ -86,14 +86,6 @@ func loadRules(dir string) (*packs.Registry, error) {
 	return reg, nil
 }
 
-// readInput reads the named file, or standard input for "-".
-func readInput(name string, stdin io.Reader) ([]byte, error) {
-	if name == "-" {
-		return io.ReadAll(stdin)
-	}
-	return os.ReadFile(name)
-}
-
 // today is the local calendar date by now, the default as_of.
 func today(now func() time.Time) date.Date {
 	y, m, d := now().Date()

@@ -10,14 +10,28 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Value // the signal that ended the command
+	go func() {
+		s := <-sigs
+		got.Store(s)
+		// A second Ctrl-C or SIGTERM ends the process at once.
+		signal.Stop(sigs)
+		cancel(fmt.Errorf("stopped by %s", signalName(s)))
+	}()
 	err := run(ctx, wallClock(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
+	if s, ok := got.Load().(os.Signal); ok && err != nil {
+		fmt.Fprintf(os.Stderr, "visaclock: stopped by %s\n", signalName(s))
+		os.Exit(signalStatus(s))
+	}
 	if err != nil {
 		// A status error is an answer (overstay, pending), already printed.
 		var se statusError
@@ -26,6 +40,25 @@ func main() {
 		}
 		os.Exit(exitCode(err))
 	}
+}
+
+func signalName(s os.Signal) string {
+	if s == os.Interrupt {
+		return "Ctrl-C (SIGINT)"
+	}
+	if s == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return s.String()
+}
+
+// signalStatus is the shell's status for a process a signal ended:
+// 130 for Ctrl-C, 143 for SIGTERM.
+func signalStatus(s os.Signal) int {
+	if n, ok := s.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return 130
 }
 
 const usage = `visaclock: may this person still be here, until when, and what must they do?
@@ -56,8 +89,9 @@ FILE is a stay history in YAML or JSON (docs/history-format.md); flags may
 come before or after it. The server's API is in docs/api.md.
 Master keys come from --master-key-file (default DATA/master.key) or
 VISACLOCK_MASTER_KEYS; see docs/security.md.
-Dates are YYYY-MM-DD. Exit status: 0 lawful or absent, 1 error, 2 usage,
-3 overstay, 4 pending, 5 audit log tampered.
+Dates are YYYY-MM-DD. Exit status: 0 lawful or absent (check; for check
+--batch, every line answered, errors included), 1 error, 2 usage, 3 overstay,
+4 pending, 5 audit log tampered, 130 or 143 stopped by Ctrl-C or SIGTERM.
 `
 
 type usageError struct{ msg string }

@@ -34,7 +34,7 @@ func runPlan(ctx context.Context, now func() time.Time, args []string, stdin io.
 	if err != nil {
 		return err
 	}
-	data, err := readInput(name, stdin)
+	data, err := readInput(ctx, name, stdin)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"visaclock/internal/packs"
@@ -65,7 +65,7 @@ func runRulesValidate(args []string, stdout, stderr io.Writer) error {
 	}
 	failed := 0
 	for _, name := range fs.Args() {
-		data, err := os.ReadFile(name)
+		data, err := readCapped(context.Background(), name, nil, maxDocument)
 		if err == nil {
 			var f *packs.File
 			if f, err = packs.Parse(data); err == nil {
