@@ -148,3 +148,13 @@ func TestSignalEndsTheBinary(t *testing.T) {
 		})
 	}
 }
+
+// TestZeroLengthInAFile: the CLI reports a length given as 0 with its
+// field, range and line (internal/casefile tests every length field).
+func TestZeroLengthInAFile(t *testing.T) {
+	in := "as_of: 2026-11-10\ngrants:\n  - {id: q2, rule: cn-family-visit, stay_days: 0}\ntrips:\n  - entry: 2026-08-20\n"
+	_, _, err := runCLI(t, in, "check", "-")
+	if status(err) != 1 || err.Error() != "-: line 3: grants[0].stay_days: 0 is outside 1–3660" {
+		t.Errorf("exit %d, error %v; want 1 and line 3: grants[0].stay_days: 0 is outside 1–3660", status(err), err)
+	}
+}
