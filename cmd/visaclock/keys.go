@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"visaclock/internal/audit"
 	"visaclock/internal/caseload"
 	"visaclock/internal/vault"
 )
@@ -100,9 +102,21 @@ func runAuditVerify(ctx context.Context, now func() time.Time, args []string, st
 		return err
 	}
 	n, err := caseload.VerifyAudit(ctx, st, chain)
-	if err != nil {
-		fmt.Fprintf(stdout, "audit log TAMPERED after %d good entries: %v\n", n, err)
+	var ae *audit.Error
+	if errors.As(err, &ae) {
+		fmt.Fprintf(stdout, "audit log TAMPERED: %d good entries, then: %v\n", n, err)
 		return statusError{code: 5}
+	} else if err != nil {
+		return fmt.Errorf("audit verify: reading the log after %d good entries: %w", n, err)
+	}
+	// A chain cut short, or emptied, still verifies; the records it
+	// created remain and say so.
+	var ce *caseload.CoverageError
+	if err := caseload.VerifyAuditCoverage(ctx, st); errors.As(err, &ce) {
+		fmt.Fprintf(stdout, "audit log TAMPERED: its %d entries verify, but %v; entries were removed (or the log emptied) while the records remain\n", n, err)
+		return statusError{code: 5}
+	} else if err != nil {
+		return fmt.Errorf("audit verify: %w", err)
 	}
 	if *expect != "" {
 		seqText, hash, ok := strings.Cut(*expect, ":")
