@@ -105,3 +105,34 @@ func TestVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchExitStatus: check --batch answers every line, errors included,
+// and exits 0 whatever the states; 1 when it cannot read its input, 2 for
+// a usage error (README's table).
+func TestBatchExitStatus(t *testing.T) {
+	overstay := `{"as_of":"2026-11-10","grants":[{"id":"q2","rule":"cn-family-visit","stay_days":30}],"trips":[{"entry":"2026-08-20"}]}`
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  int
+		lines int
+	}{
+		{"an overstay", overstay + "\n", []string{"check", "--batch"}, 0, 1},
+		{"a bad line and an overstay", "{\n" + overstay + "\n", []string{"check", "--batch"}, 0, 2},
+		{"empty input", "", []string{"check", "--batch"}, 0, 0},
+		{"a file that is not there", "", []string{"check", "--batch", "testdata/no-such-file.jsonl"}, 1, 0},
+		{"a bad --explain", overstay, []string{"check", "--batch", "--explain", "most"}, 2, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, _, err := runCLI(t, tt.stdin, tt.args...)
+			if got := status(err); got != tt.want {
+				t.Errorf("exit status %d (%v), want %d", got, err, tt.want)
+			}
+			if got := strings.Count(out, "\n"); got != tt.lines {
+				t.Errorf("%d lines answered, want %d:\n%s", got, tt.lines, out)
+			}
+		})
+	}
+}
