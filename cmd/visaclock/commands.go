@@ -127,7 +127,7 @@ func dispatch(e cmdEnv, list []command, path string, args []string) error {
 
 // runHelp is `visaclock help [CMD [SUB]]`: the same as CMD SUB --help.
 func runHelp(e cmdEnv, args []string) error {
-	if len(args) == 0 {
+	if len(args) == 0 || args[0] == "help" {
 		fmt.Fprint(e.stdout, usage)
 		return nil
 	}
