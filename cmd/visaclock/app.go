@@ -87,7 +87,7 @@ func (f *storeFlags) keyring(ctx context.Context, dsn string, stderr io.Writer) 
 		return parseKeyring(env, MasterKeysEnv)
 	}
 	path := f.keyFile()
-	b, err := os.ReadFile(path)
+	b, err := readCapped(ctx, path, nil, maxSecretFile)
 	if err == nil {
 		return parseKeyring(string(b), path)
 	}

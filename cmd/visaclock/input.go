@@ -12,6 +12,9 @@ import (
 // once with an error instead of eating the machine's memory.
 const maxDocument = 64 << 20
 
+// maxSecretFile is the largest key, passphrase or recipients file read.
+const maxSecretFile = 1 << 20
+
 // tooLargeError is a document over its cap; it names the cap.
 type tooLargeError struct {
 	name  string
@@ -19,7 +22,7 @@ type tooLargeError struct {
 }
 
 func (e *tooLargeError) Error() string {
-	return fmt.Sprintf("%s: larger than %d MiB (%d bytes), the most visaclock reads as one document; check --batch reads one history a line", e.name, e.limit>>20, e.limit)
+	return fmt.Sprintf("%s: larger than %d MiB (%d bytes), the most visaclock reads as one file here; check --batch reads one history a line", e.name, e.limit>>20, e.limit)
 }
 
 // readInput reads the named file, or standard input for "-", up to

@@ -39,9 +39,12 @@ func TestInputIsCapped(t *testing.T) {
 		{"check stdin", zeros{}, []string{"check", "-"}, "standard input: larger than 64 MiB (67108864 bytes)"},
 		{"plan stdin", zeros{}, []string{"plan", "--enter", "2026-12-01", "-"}, "standard input: larger than 64 MiB"},
 		{"rules validate /dev/zero", nil, []string{"rules", "validate", "/dev/zero"}, "/dev/zero: larger than 64 MiB"},
+		{"a passphrase file", nil, []string{"export", "--out", "x.age", "--passphrase-file", "/dev/zero", "--data", "no-data"}, "--passphrase-file: /dev/zero: larger than 1 MiB (1048576 bytes)"},
+		{"a master key file", nil, []string{"audit", "verify", "--master-key-file", "/dev/zero", "--data", "no-data"}, "/dev/zero: larger than 1 MiB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			var out, errOut bytes.Buffer
