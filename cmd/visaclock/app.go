@@ -50,7 +50,7 @@ func (f *storeFlags) openApp(ctx context.Context, now func() time.Time, o appOpt
 	}
 	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Keys: kr, Migrate: true, CacheMB: o.CacheMB})
 	if err != nil {
-		return nil, err
+		return nil, f.openError(dsn, err)
 	}
 	svc, err := caseload.New(caseload.Config{Store: st, Lookup: reg.Lookup, Now: now, Keys: kr, Location: o.Location})
 	if err != nil {
@@ -71,7 +71,11 @@ func (f *storeFlags) openStore(ctx context.Context) (*sqlstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sqlstore.Open(ctx, dsn, sqlstore.Options{Migrate: true})
+	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Migrate: true})
+	if err != nil {
+		return nil, f.openError(dsn, err)
+	}
+	return st, nil
 }
 
 // keyring loads the master keys from the environment or the key file. On
@@ -83,7 +87,7 @@ func (f *storeFlags) keyring(ctx context.Context, dsn string, stderr io.Writer) 
 		return parseKeyring(env, MasterKeysEnv)
 	}
 	path := f.keyFile()
-	b, err := os.ReadFile(path)
+	b, err := readCapped(ctx, path, nil, maxSecretFile)
 	if err == nil {
 		return parseKeyring(string(b), path)
 	}
@@ -91,7 +95,7 @@ func (f *storeFlags) keyring(ctx context.Context, dsn string, stderr io.Writer) 
 		return nil, fmt.Errorf("--master-key-file: %w", err)
 	}
 	if sealed, err := sealedAlready(ctx, dsn); err != nil {
-		return nil, err
+		return nil, f.openError(dsn, err)
 	} else if sealed {
 		return nil, fmt.Errorf("--master-key-file %s: not found, and this database was sealed with a master key; give it with --master-key-file or %s", path, MasterKeysEnv)
 	}

@@ -4,20 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"visaclock/internal/caseimport"
 	"visaclock/internal/caseload"
 )
-
-func runCases(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "import" {
-		return usageError{"cases: accepted: import"}
-	}
-	return runCasesImport(ctx, now, args[1:], stdout, stderr)
-}
 
 // runCasesImport imports the cases of a spreadsheet (docs/import-format.md),
 // all or none, as the operator of the organisation.
@@ -35,7 +27,7 @@ func runCasesImport(ctx context.Context, now func() time.Time, args []string, st
 	if err != nil {
 		return err
 	}
-	data, err := readCapped(path, caseimport.MaxBytes)
+	data, err := readCapped(ctx, path, nil, caseimport.MaxBytes)
 	if err != nil {
 		return err
 	}
@@ -103,21 +95,4 @@ func runCasesImport(ctx context.Context, now func() time.Time, args []string, st
 	}
 	fmt.Fprintf(stdout, "imported %d cases into %s from %d rows; %d unchanged\n", r.Created, *org, r.Rows, r.Unchanged)
 	return nil
-}
-
-// readCapped reads the file at path, refusing one larger than limit.
-func readCapped(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d MiB; import it in parts", path, limit>>20)
-	}
-	return b, nil
 }

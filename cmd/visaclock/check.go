@@ -80,13 +80,15 @@ func runCheck(ctx context.Context, now func() time.Time, args []string, stdin io
 			defer f.Close()
 			in = f
 		}
-		return checkBatchExplain(ctx, in, stdout, reg, asOf, explain)
+		wr := newWaitingReader(ctx, in)
+		defer wr.Close()
+		return checkBatchExplain(ctx, wr, stdout, reg, asOf, explain)
 	}
 	name, err := oneFile(fs)
 	if err != nil {
 		return err
 	}
-	data, err := readInput(name, stdin)
+	data, err := readInput(ctx, name, stdin)
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,15 @@ func (f dateFlag) Set(s string) error {
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	// -help prints the command's lines of the usage text and its flags.
+	fs.Usage = func() {
+		w := fs.Output()
+		if s := synopsis(name); s != "" {
+			fmt.Fprintf(w, "Usage:\n%s", s)
+		}
+		fmt.Fprintln(w, "\nFlags:")
+		fs.PrintDefaults()
+	}
 	return fs
 }
 
@@ -75,14 +84,6 @@ func loadRules(dir string) (*packs.Registry, error) {
 		}
 	}
 	return reg, nil
-}
-
-// readInput reads the named file, or standard input for "-".
-func readInput(name string, stdin io.Reader) ([]byte, error) {
-	if name == "-" {
-		return io.ReadAll(stdin)
-	}
-	return os.ReadFile(name)
 }
 
 // today is the local calendar date by now, the default as_of.

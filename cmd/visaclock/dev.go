@@ -13,19 +13,13 @@ import (
 	"visaclock/internal/synth"
 )
 
-func runDev(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "bench-list" {
-		return runBenchList(ctx, now, args[1:], stdout, stderr)
-	}
-	if len(args) == 0 || args[0] != "seed" {
-		return usageError{"dev: accepted: seed, bench-list"}
-	}
+func runDevSeed(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("dev seed", stderr)
 	n := fs.Int("n", 1000, "how many synthetic cases to add")
 	seed := fs.Uint64("seed", 1, "random seed, for repeatable caseloads")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parseOnlyFlags(fs, args[1:]); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
 	}
 	if *n < 1 {

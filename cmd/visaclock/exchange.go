@@ -24,7 +24,7 @@ func readSecretFile(flag, path string) (string, error) {
 	if path == "" {
 		return "", nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := readCapped(context.Background(), path, nil, maxSecretFile)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", flag, err)
 	}

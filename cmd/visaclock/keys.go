@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"visaclock/internal/audit"
 	"visaclock/internal/caseload"
 	"visaclock/internal/vault"
 )
@@ -44,57 +46,49 @@ func parseKeyring(text, where string) (*vault.Keyring, error) {
 	return vault.NewKeyring(keys[0], keys[1:]...)
 }
 
-func runKeys(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return usageError{"keys: accepted: new, rotate"}
+func runKeysNew(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("keys new", stderr)
+	id := fs.Int("id", 1, "the key's `ID`, 1 to 255; give each new key the next id")
+	if err := parseOnlyFlags(fs, args); err != nil {
+		return err
 	}
-	switch args[0] {
-	case "new":
-		fs := newFlags("keys new", stderr)
-		id := fs.Int("id", 1, "the key's `ID`, 1 to 255; give each new key the next id")
-		if err := parseOnlyFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		if *id < 1 || *id > 255 {
-			return usageError{"--id: from 1 to 255"}
-		}
-		k, err := vault.NewMasterKey(byte(*id))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, k.String())
-		return nil
-	case "rotate":
-		fs := newFlags("keys rotate", stderr)
-		var sf storeFlags
-		sf.register(fs)
-		if err := parseOnlyFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		a, err := sf.openApp(ctx, now, appOptions{}, stderr)
-		if err != nil {
-			return err
-		}
-		defer a.Close()
-		n, err := a.Service.RotateKeys(ctx, operator(""))
-		if err != nil {
-			return fmt.Errorf("keys rotate: nothing was changed: %w", err)
-		}
-		fmt.Fprintf(stdout, "re-wrapped %d keys under master key %d; the older master keys can now be removed\n", n, a.Keys.Current())
-		return nil
+	if *id < 1 || *id > 255 {
+		return usageError{"--id: from 1 to 255"}
 	}
-	return usageError{"keys: accepted: new, rotate"}
+	k, err := vault.NewMasterKey(byte(*id))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, k.String())
+	return nil
 }
 
-func runAudit(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return usageError{"audit: accepted: verify"}
+func runKeysRotate(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("keys rotate", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	if err := parseOnlyFlags(fs, args); err != nil {
+		return err
 	}
+	a, err := sf.openApp(ctx, now, appOptions{}, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	n, err := a.Service.RotateKeys(ctx, operator(""))
+	if err != nil {
+		return fmt.Errorf("keys rotate: nothing was changed: %w", err)
+	}
+	fmt.Fprintf(stdout, "re-wrapped %d keys under master key %d; the older master keys can now be removed\n", n, a.Keys.Current())
+	return nil
+}
+
+func runAuditVerify(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("audit verify", stderr)
 	expect := fs.String("expect", "", "also check that entry `SEQ:HASH`, written down at an earlier check, is still there unchanged, so that entries cut off the end are found")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parseOnlyFlags(fs, args[1:]); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
 	}
 	a, err := sf.openApp(ctx, now, appOptions{}, stderr)
@@ -108,9 +102,21 @@ func runAudit(ctx context.Context, now func() time.Time, args []string, stdout, 
 		return err
 	}
 	n, err := caseload.VerifyAudit(ctx, st, chain)
-	if err != nil {
-		fmt.Fprintf(stdout, "audit log TAMPERED after %d good entries: %v\n", n, err)
+	var ae *audit.Error
+	if errors.As(err, &ae) {
+		fmt.Fprintf(stdout, "audit log TAMPERED: %d good entries, then: %v\n", n, err)
 		return statusError{code: 5}
+	} else if err != nil {
+		return fmt.Errorf("audit verify: reading the log after %d good entries: %w", n, err)
+	}
+	// A chain cut short, or emptied, still verifies; the records it
+	// created remain and say so.
+	var ce *caseload.CoverageError
+	if err := caseload.VerifyAuditCoverage(ctx, st); errors.As(err, &ce) {
+		fmt.Fprintf(stdout, "audit log TAMPERED: its %d entries verify, but %v; entries were removed (or the log emptied) while the records remain\n", n, err)
+		return statusError{code: 5}
+	} else if err != nil {
+		return fmt.Errorf("audit verify: %w", err)
 	}
 	if *expect != "" {
 		seqText, hash, ok := strings.Cut(*expect, ":")
@@ -162,16 +168,13 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-func runOrgs(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		return usageError{"orgs: accepted: add"}
-	}
+func runOrgsAdd(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("orgs add", stderr)
 	name := fs.String("name", "", "the organisation's `NAME`, shown to its admins")
 	base := fs.String("url", "http://127.0.0.1:8080", "the server's `URL`, for the set-up link")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parseOnlyFlags(fs, args[1:]); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
 	}
 	a, err := sf.openApp(ctx, now, appOptions{}, stderr)

@@ -10,16 +10,27 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Value // the signal that ended the command
+	go func() {
+		s := <-sigs
+		got.Store(s)
+		// A second Ctrl-C or SIGTERM ends the process at once.
+		signal.Stop(sigs)
+		cancel(fmt.Errorf("stopped by %s", signalName(s)))
+	}()
 	err := run(ctx, wallClock(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	if errors.Is(err, errHelp) {
-		return
+	if s, ok := got.Load().(os.Signal); ok && err != nil {
+		fmt.Fprintf(os.Stderr, "visaclock: stopped by %s\n", signalName(s))
+		os.Exit(signalStatus(s))
 	}
 	if err != nil {
 		// A status error is an answer (overstay, pending), already printed.
@@ -29,6 +40,25 @@ func main() {
 		}
 		os.Exit(exitCode(err))
 	}
+}
+
+func signalName(s os.Signal) string {
+	if s == os.Interrupt {
+		return "Ctrl-C (SIGINT)"
+	}
+	if s == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return s.String()
+}
+
+// signalStatus is the shell's status for a process a signal ended:
+// 130 for Ctrl-C, 143 for SIGTERM.
+func signalStatus(s os.Signal) int {
+	if n, ok := s.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return 130
 }
 
 const usage = `visaclock: may this person still be here, until when, and what must they do?
@@ -53,13 +83,16 @@ Usage:
   visaclock cases import [--dry-run] [--org ID] [--db …|--data DIR] FILE.csv|FILE.xlsx   (docs/import-format.md)
   visaclock dev seed --n N [--db URL|FILE] [--data DIR]
   visaclock dev bench-list [--n N] [--db URL|FILE] [--data DIR]
+  visaclock version [--rules DIR]
+  visaclock help [COMMAND [SUBCOMMAND]]     (the same as COMMAND SUBCOMMAND --help)
 
 FILE is a stay history in YAML or JSON (docs/history-format.md); flags may
 come before or after it. The server's API is in docs/api.md.
 Master keys come from --master-key-file (default DATA/master.key) or
 VISACLOCK_MASTER_KEYS; see docs/security.md.
-Dates are YYYY-MM-DD. Exit status: 0 lawful or absent, 1 error, 2 usage,
-3 overstay, 4 pending, 5 audit log tampered.
+Dates are YYYY-MM-DD. Exit status: 0 lawful or absent (check; for check
+--batch, every line answered, errors included), 1 error, 2 usage, 3 overstay,
+4 pending, 5 audit log tampered, 130 or 143 stopped by Ctrl-C or SIGTERM.
 `
 
 type usageError struct{ msg string }
@@ -87,41 +120,9 @@ func exitCode(err error) int {
 // plan, and the service's time for everything it records, so that tests
 // can set the calendar instead of reading the real one.
 func run(ctx context.Context, now func() time.Time, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return usageError{"no command"}
+	e := cmdEnv{ctx: ctx, now: now, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) > 0 && args[0] == "help" {
+		return runHelp(e, args[1:])
 	}
-	switch args[0] {
-	case "check":
-		return runCheck(ctx, now, args[1:], stdin, stdout, stderr)
-	case "plan":
-		return runPlan(now, args[1:], stdin, stdout, stderr)
-	case "rules":
-		return runRules(args[1:], stdout, stderr)
-	case "serve":
-		return runServe(ctx, now, args[1:], stdout, stderr)
-	case "migrate":
-		return runMigrate(ctx, args[1:], stdout, stderr)
-	case "dev":
-		return runDev(ctx, now, args[1:], stdout, stderr)
-	case "keys":
-		return runKeys(ctx, now, args[1:], stdout, stderr)
-	case "audit":
-		return runAudit(ctx, now, args[1:], stdout, stderr)
-	case "backup":
-		return runBackup(ctx, args[1:], stdout, stderr)
-	case "orgs":
-		return runOrgs(ctx, now, args[1:], stdout, stderr)
-	case "export":
-		return runExport(ctx, now, args[1:], stdout, stderr)
-	case "import":
-		return runImport(ctx, now, args[1:], stdout, stderr)
-	case "cases":
-		return runCases(ctx, now, args[1:], stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	}
-	fmt.Fprint(stderr, usage)
-	return usageError{"unknown command " + args[0]}
+	return dispatch(e, commands, "visaclock", args)
 }

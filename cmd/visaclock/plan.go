@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +13,7 @@ import (
 	"visaclock/internal/stay"
 )
 
-func runPlan(now func() time.Time, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func runPlan(ctx context.Context, now func() time.Time, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("plan", stderr)
 	asJSON := fs.Bool("json", false, "write JSON instead of text")
 	grant := fs.String("grant", "", "plan under the grant with `ID` (default: the only grant, or that of the latest trip before DATE)")
@@ -33,7 +34,7 @@ func runPlan(now func() time.Time, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	data, err := readInput(name, stdin)
+	data, err := readInput(ctx, name, stdin)
 	if err != nil {
 		return err
 	}

@@ -1,81 +1,88 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"visaclock/internal/packs"
 )
 
-func runRules(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return usageError{"rules: give list, show ID or validate FILE..."}
-	}
-	fs := newFlags("rules "+args[0], stderr)
+func runRulesList(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("rules list", stderr)
 	rulesDir := fs.String("rules", "", "also load the rule packs in `DIR`")
-	if err := parseFlags(fs, args[1:]); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
 	}
-	switch args[0] {
-	case "list":
-		reg, err := loadRules(*rulesDir)
-		if err != nil {
-			return err
-		}
-		for _, id := range reg.IDs() {
-			f, _ := reg.File(id)
-			src := ""
-			if f.Source == "report" {
-				src = "  (report, not law)"
-			}
-			fmt.Fprintf(stdout, "%-30s %-8s %-15s %s%s\n", f.ID, f.Version, f.Jurisdiction, f.Title, src)
-		}
-		return nil
-	case "show":
-		if fs.NArg() != 1 {
-			return usageError{"rules show: give one pack ID"}
-		}
-		reg, err := loadRules(*rulesDir)
-		if err != nil {
-			return err
-		}
-		f, ok := reg.File(fs.Arg(0))
-		if !ok {
-			return fmt.Errorf("rules show: unknown pack %q; accepted: %s", fs.Arg(0), strings.Join(reg.IDs(), ", "))
-		}
-		return showPack(stdout, f)
-	case "validate":
-		if fs.NArg() == 0 {
-			return usageError{"rules validate: give one or more FILEs"}
-		}
-		reg, err := loadRules(*rulesDir)
-		if err != nil {
-			return err
-		}
-		failed := 0
-		for _, name := range fs.Args() {
-			data, err := os.ReadFile(name)
-			if err == nil {
-				var f *packs.File
-				if f, err = packs.Parse(data); err == nil {
-					err = reg.With(f).RunTests(f)
-				}
-				if err == nil {
-					fmt.Fprintf(stdout, "%s: ok: pack %s %s, %d worked examples pass\n", name, f.ID, f.Version, len(f.Tests))
-					continue
-				}
-			}
-			failed++
-			fmt.Fprintf(stdout, "%s: %v\n", name, err)
-		}
-		if failed > 0 {
-			return fmt.Errorf("rules validate: %d of %d files failed", failed, fs.NArg())
-		}
-		return nil
+	reg, err := loadRules(*rulesDir)
+	if err != nil {
+		return err
 	}
-	return usageError{"rules: unknown subcommand " + args[0] + "; accepted: list, show, validate"}
+	for _, id := range reg.IDs() {
+		f, _ := reg.File(id)
+		src := ""
+		if f.Source == "report" {
+			src = "  (report, not law)"
+		}
+		fmt.Fprintf(stdout, "%-30s %-8s %-15s %s%s\n", f.ID, f.Version, f.Jurisdiction, f.Title, src)
+	}
+	return nil
+}
+
+func runRulesShow(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("rules show", stderr)
+	rulesDir := fs.String("rules", "", "also load the rule packs in `DIR`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"rules show: give one pack ID"}
+	}
+	reg, err := loadRules(*rulesDir)
+	if err != nil {
+		return err
+	}
+	f, ok := reg.File(fs.Arg(0))
+	if !ok {
+		return fmt.Errorf("rules show: unknown pack %q; accepted: %s", fs.Arg(0), strings.Join(reg.IDs(), ", "))
+	}
+	return showPack(stdout, f)
+}
+
+func runRulesValidate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("rules validate", stderr)
+	rulesDir := fs.String("rules", "", "also load the rule packs in `DIR`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageError{"rules validate: give one or more FILEs"}
+	}
+	reg, err := loadRules(*rulesDir)
+	if err != nil {
+		return err
+	}
+	failed := 0
+	for _, name := range fs.Args() {
+		data, err := readCapped(context.Background(), name, nil, maxDocument)
+		if err == nil {
+			var f *packs.File
+			if f, err = packs.Parse(data); err == nil {
+				err = reg.With(f).RunTests(f)
+			}
+			if err == nil {
+				fmt.Fprintf(stdout, "%s: ok: pack %s %s, %d worked examples pass\n", name, f.ID, f.Version, len(f.Tests))
+				continue
+			}
+		}
+		failed++
+		fmt.Fprintf(stdout, "%s: %v\n", name, err)
+	}
+	if failed > 0 {
+		return fmt.Errorf("rules validate: %d of %d files failed", failed, fs.NArg())
+	}
+	return nil
 }
 
 func showPack(w io.Writer, f *packs.File) error {

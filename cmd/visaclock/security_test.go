@@ -149,7 +149,9 @@ func TestKeyRotation(t *testing.T) {
 }
 
 // TestAuditVerifyCommand: `visaclock audit verify` exits 5 and names the
-// entry when a row was changed.
+// entry when a row was changed, says how many entries were good before the
+// break, and finds a log emptied or cut short while what it recorded
+// remains: every organisation needs the entry that created it.
 func TestAuditVerifyCommand(t *testing.T) {
 	data := t.TempDir()
 	if _, err := runCmd(t, "orgs", "add", "--name", "One", "--data", data); err != nil {
@@ -158,8 +160,12 @@ func TestAuditVerifyCommand(t *testing.T) {
 	if _, err := runCmd(t, "orgs", "add", "--name", "Two", "--data", data); err != nil {
 		t.Fatal(err)
 	}
+	// A third entry that creates nothing: keys.rotate.
+	if _, err := runCmd(t, "keys", "rotate", "--data", data); err != nil {
+		t.Fatal(err)
+	}
 	out, err := runCmd(t, "audit", "verify", "--data", data)
-	if err != nil || !strings.Contains(out, "audit log intact: 2 entries") || !strings.Contains(out, "last entry 2, hash ") {
+	if err != nil || !strings.Contains(out, "audit log intact: 3 entries") || !strings.Contains(out, "last entry 3, hash ") {
 		t.Fatalf("audit verify: %q %v", out, err)
 	}
 	_, expect, _ := strings.Cut(strings.TrimSpace(out), "--expect ")
@@ -172,24 +178,45 @@ func TestAuditVerifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	// Cutting the last entry leaves a valid chain; only the hash written
-	// down shows it.
-	if _, err := db.Exec(`DELETE FROM audit_log WHERE seq = 2`); err != nil {
-		t.Fatal(err)
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if out, err := runCmd(t, "audit", "verify", "--data", data); err != nil || !strings.Contains(out, "intact: 1 entries") {
+	// Cutting the last entry, which created nothing, leaves a valid chain;
+	// only the hash written down shows it.
+	exec(`DELETE FROM audit_log WHERE seq = 3`)
+	if out, err := runCmd(t, "audit", "verify", "--data", data); err != nil || !strings.Contains(out, "intact: 2 entries") {
 		t.Fatalf("audit verify without --expect after cutting the end: %q %v", out, err)
 	}
 	out, err = runCmd(t, "audit", "verify", "--data", data, "--expect", expect)
-	if exitCode(err) != 5 || !strings.Contains(out, "TAMPERED: entry 2") {
+	if exitCode(err) != 5 || !strings.Contains(out, "TAMPERED: entry 3") {
 		t.Fatalf("audit verify --expect after cutting the end: %q, exit %d", out, exitCode(err))
 	}
-	if _, err := db.Exec(`UPDATE audit_log SET action = 'org.nothing' WHERE seq = 1`); err != nil {
+	var two string
+	if err := db.QueryRow(`SELECT org FROM audit_log WHERE seq = 2`).Scan(&two); err != nil {
 		t.Fatal(err)
 	}
-	out, err = runCmd(t, "audit", "verify", "--data", data)
-	if exitCode(err) != 5 || !strings.Contains(out, "TAMPERED") || !strings.Contains(out, "entry 1") {
-		t.Fatalf("audit verify after tampering: %q, exit %d (%v)", out, exitCode(err), err)
+	tampered := []struct {
+		name, sql string
+		want      []string
+	}{
+		{"cut short", `DELETE FROM audit_log WHERE seq = 2`, []string{"TAMPERED: its 1 entries verify, but organisation " + two + " exists"}},
+		{"changed", `UPDATE audit_log SET action = 'org.nothing' WHERE seq = 1`, []string{"TAMPERED: 0 good entries, then", "entry 1"}},
+		{"emptied", `DELETE FROM audit_log`, []string{"TAMPERED: its 0 entries verify, but organisation", "(2 organisations lack one)"}},
+	}
+	for _, tt := range tampered {
+		exec(tt.sql)
+		out, err = runCmd(t, "audit", "verify", "--data", data)
+		if exitCode(err) != 5 {
+			t.Fatalf("%s: audit verify: %q, exit %d (%v), want 5", tt.name, out, exitCode(err), err)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: audit verify says %q, want %q", tt.name, out, w)
+			}
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,12 +39,34 @@ func (f *storeFlags) register(fs interface {
 // if missing).
 func (f *storeFlags) dsn() (string, error) {
 	if f.db != "" {
+		if scheme, _, ok := strings.Cut(f.db, "://"); ok && scheme != "postgres" && scheme != "postgresql" {
+			return "", usageError{fmt.Sprintf("--db %s: %s:// is not accepted; --db takes %s", redactDSN(f.db), scheme, dbForms)}
+		}
 		return f.db, nil
 	}
 	if err := os.MkdirAll(f.data, 0o700); err != nil {
 		return "", fmt.Errorf("--data %s: %w", f.data, err)
 	}
 	return filepath.Join(f.data, "visaclock.db"), nil
+}
+
+// dbForms is what --db accepts, for its error messages.
+const dbForms = "a PostgreSQL URL (postgres://USER@HOST:5432/DB) or the path of a SQLite file in an existing directory"
+
+// redactDSN hides a password in a PostgreSQL URL.
+func redactDSN(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return dsn
+}
+
+// openError says which database could not be opened, and what --db takes.
+func (f *storeFlags) openError(dsn string, err error) error {
+	if f.db == "" {
+		return fmt.Errorf("--data %s: could not open the database %s: %w", f.data, dsn, err)
+	}
+	return fmt.Errorf("--db %s: could not open it: %w\n(--db takes %s)", redactDSN(dsn), err, dbForms)
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
@@ -242,12 +265,12 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
 	if err != nil {
-		return err
+		return sf.openError(dsn, err)
 	}
 	defer st.Close()
 	applied, err := st.Migrate(ctx)
 	if err != nil {
-		return err
+		return sf.openError(dsn, err)
 	}
 	if len(applied) == 0 {
 		fmt.Fprintln(stdout, "the schema is up to date")

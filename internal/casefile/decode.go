@@ -209,6 +209,16 @@ func digits(s []byte) (int, bool) {
 }
 
 // int reads a whole number of at most 15 digits, as JSON writes it, or null.
+// length reads a length (stay_days, requested_months, …): a given 0 is an
+// error, which the strict decoder reports with its line.
+func (d *jsonReader) length(v *int) bool {
+	if d.null() {
+		*v = 0
+		return true
+	}
+	return d.int(v) && *v != 0
+}
+
 func (d *jsonReader) int(v *int) bool {
 	if d.null() {
 		*v = 0
@@ -335,7 +345,7 @@ func (d *jsonReader) grantField(k int, g *stay.Grant) bool {
 		g.Entries = rules.Count(n)
 		return true
 	case "stay_days":
-		return d.int(&g.StayDays)
+		return d.length(&g.StayDays)
 	case "admit_until":
 		return d.date(&g.AdmitUntil)
 	case "nationality":
@@ -363,9 +373,9 @@ func (d *jsonReader) extensionField(k int, e *stay.Extension) bool {
 	case "filed":
 		return d.date(&e.Filed)
 	case "requested_days":
-		return d.int(&e.RequestedDays)
+		return d.length(&e.RequestedDays)
 	case "requested_months":
-		return d.int(&e.RequestedMonths)
+		return d.length(&e.RequestedMonths)
 	case "outcome":
 		if d.null() {
 			e.Outcome = ""
@@ -376,9 +386,9 @@ func (d *jsonReader) extensionField(k int, e *stay.Extension) bool {
 	case "decided":
 		return d.date(&e.Decided)
 	case "granted_days":
-		return d.int(&e.GrantedDays)
+		return d.length(&e.GrantedDays)
 	case "granted_months":
-		return d.int(&e.GrantedMonths)
+		return d.length(&e.GrantedMonths)
 	case "granted_until":
 		return d.date(&e.GrantedUntil)
 	case "filing":

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"visaclock/internal/audit"
 	"visaclock/internal/stay"
 )
 
@@ -183,7 +184,13 @@ func (s *Service) Import(ctx context.Context, p Principal, b *Bundle) (int, erro
 		}
 		cs = append(cs, c)
 	}
-	if err := s.Store.CreateCases(ctx, cs, s.event(p, "case.import", "", fmt.Sprintf("cases=%d", len(cs)))); err != nil {
+	// One entry a case, so that each case's entry can be found
+	// (VerifyAuditCoverage).
+	evs := make([]*audit.Entry, len(cs))
+	for i, c := range cs {
+		evs[i] = s.event(p, actionCaseImport, c.ID, fmt.Sprintf("import=%d/%d", i+1, len(cs)))
+	}
+	if err := s.Store.CreateCases(ctx, cs, evs...); err != nil {
 		return 0, err
 	}
 	return len(cs), nil

@@ -272,16 +272,25 @@ func decodeStruct(n *yaml.Node, v reflect.Value, path string) error {
 			return &Error{Path: fpath, Line: k.Line, Msg: "field given twice"}
 		}
 		seen[k.Value] = true
-		if err := decode(val, v.FieldByIndex(f), fpath); err != nil {
+		fv := v.FieldByIndex(f)
+		if err := decode(val, fv, fpath); err != nil {
 			return err
+		}
+		if r, ok := fields.nonzero[k.Value]; ok && fv.IsZero() && !(val.Kind == yaml.ScalarNode && val.Tag == "!!null") {
+			return &Error{Path: fpath, Line: val.Line, Msg: "0 is outside " + r}
 		}
 	}
 	return nil
 }
 
+// structFields are a struct's fields by their json names. A field tagged
+// nonzero:"RANGE" (a length, where the zero value means "not given") may
+// be left out or null, but not given as zero: that is refused as outside
+// RANGE.
 type structFields struct {
-	byName map[string][]int
-	names  []string
+	byName  map[string][]int
+	names   []string
+	nonzero map[string]string
 }
 
 var fieldCache sync.Map // reflect.Type -> *structFields
@@ -290,7 +299,7 @@ func fieldsOf(t reflect.Type) *structFields {
 	if c, ok := fieldCache.Load(t); ok {
 		return c.(*structFields)
 	}
-	sf := &structFields{byName: map[string][]int{}}
+	sf := &structFields{byName: map[string][]int{}, nonzero: map[string]string{}}
 	var walk func(t reflect.Type, index []int)
 	walk = func(t reflect.Type, index []int) {
 		for i := 0; i < t.NumField(); i++ {
@@ -309,6 +318,9 @@ func fieldsOf(t reflect.Type) *structFields {
 			}
 			sf.byName[tag] = idx
 			sf.names = append(sf.names, tag)
+			if r := f.Tag.Get("nonzero"); r != "" {
+				sf.nonzero[tag] = r
+			}
 		}
 	}
 	walk(t, nil)

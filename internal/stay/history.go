@@ -13,7 +13,10 @@ import (
 // for. It holds no name; Person.Born is the only personal datum, and only
 // age-dependent rules read it.
 //
-// The json tags are the file and API format (docs/history-format.md).
+// The json tags are the file and API format (docs/history-format.md). A
+// length given as 0 is not "not given": the nonzero tags have the decoder
+// refuse it with the accepted range (a zero int is how the engine reads
+// "not given", so it could not tell them apart afterwards).
 type History struct {
 	// AsOf is the date to evaluate. The zero Date means the caller must
 	// supply one (the CLI uses today).
@@ -42,7 +45,7 @@ type Grant struct {
 	Entries rules.Count `json:"entries,omitzero"`
 	// StayDays is the stay allowed per entry, in the pack's unit, when the
 	// grant states its own (as a PRC visa prints its duration of stay).
-	StayDays int `json:"stay_days,omitzero"`
+	StayDays int `json:"stay_days,omitzero" nonzero:"1–3660"`
 	// AdmitUntil is a date-certain admission, like a US I-94.
 	AdmitUntil date.Date `json:"admit_until,omitzero"`
 	// Nationality is the ISO 3166-1 alpha-3 code of the passport the grant
@@ -103,12 +106,12 @@ func (f *Filing) UnmarshalText(b []byte) error {
 type Extension struct {
 	Grant           string    `json:"grant,omitempty"`
 	Filed           date.Date `json:"filed"`
-	RequestedDays   int       `json:"requested_days,omitzero"`
-	RequestedMonths int       `json:"requested_months,omitzero"`
+	RequestedDays   int       `json:"requested_days,omitzero" nonzero:"1–3660"`
+	RequestedMonths int       `json:"requested_months,omitzero" nonzero:"1–120"`
 	Outcome         Outcome   `json:"outcome"`
 	Decided         date.Date `json:"decided,omitzero"`
-	GrantedDays     int       `json:"granted_days,omitzero"`
-	GrantedMonths   int       `json:"granted_months,omitzero"`
+	GrantedDays     int       `json:"granted_days,omitzero" nonzero:"1–3660"`
+	GrantedMonths   int       `json:"granted_months,omitzero" nonzero:"1–120"`
 	GrantedUntil    date.Date `json:"granted_until,omitzero"`
 	Filing          Filing    `json:"filing,omitempty"`
 	RefusalReason   string    `json:"refusal_reason,omitempty"`
