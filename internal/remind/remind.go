@@ -88,7 +88,7 @@ func New(c Config) (*Sender, error) {
 	if c.BaseURL == "" {
 		errs = append(errs, errors.New("remind: no BaseURL: reminders link to the case"))
 	}
-	if err := c.SMTP.validate(); err != nil {
+	if err := c.SMTP.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -33,11 +33,18 @@ func (c *clock) Now() time.Time {
 var today = date.MustParse("2026-06-15")
 
 func TestRemindersSQLite(t *testing.T) {
-	testReminders(t, sqlstoretest.SQLite(t), false)
+	testReminders(t, sqlstoretest.SQLite(t), false, 1)
 }
 
 func TestRemindersPostgres(t *testing.T) {
-	testReminders(t, sqlstoretest.Postgres(t, "remind"), true)
+	testReminders(t, sqlstoretest.Postgres(t, "remind"), true, 1)
+}
+
+// TestRemindersTwoServersPostgres runs two senders, as two servers do, on
+// one database: both run the daily pass and both send, and each reminder
+// still arrives once.
+func TestRemindersTwoServersPostgres(t *testing.T) {
+	testReminders(t, sqlstoretest.Postgres(t, "remind2"), false, 2)
 }
 
 // world is an organisation with one caseworker who chose reminders by
@@ -141,7 +148,7 @@ func (w *world) expected(t *testing.T) map[string]caseload.Reminder {
 	return out
 }
 
-func testReminders(t *testing.T, st *sqlstore.Store, implicitTLS bool) {
+func testReminders(t *testing.T, st *sqlstore.Store, implicitTLS bool, servers int) {
 	ctx := context.Background()
 	clk := &clock{now: time.Date(2026, 6, 15, 9, 0, 0, 0, time.UTC)}
 	mail := remindtest.NewSMTP(t, implicitTLS)
@@ -170,27 +177,59 @@ func testReminders(t *testing.T, st *sqlstore.Store, implicitTLS bool) {
 	if implicitTLS {
 		security = "tls"
 	}
-	s, err := remind.New(remind.Config{Service: w.svc, Store: st, BaseURL: "https://visaclock.example/",
-		SMTP:    remind.SMTP{Addr: mail.Addr, Security: security, From: "visaclock@example.org", RootCAs: mail.Pool},
-		Timeout: 5 * time.Second})
+	reg, err := packs.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.Pass(ctx)
-	if err != nil || n != len(want) {
-		t.Fatalf("Pass = %d, %v; want %d", n, err, len(want))
+	var senders []*remind.Sender
+	for i := range servers {
+		svc, sst := w.svc, st
+		if i > 0 {
+			if sst, err = sqlstore.Open(ctx, st.DSN(), sqlstore.Options{Keys: sqlstoretest.Keyring()}); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { sst.Close() })
+			if svc, err = caseload.New(caseload.Config{Store: sst, Lookup: reg.Lookup, Now: clk.Now, Keys: sqlstoretest.Keyring()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := remind.New(remind.Config{Service: svc, Store: sst, BaseURL: "https://visaclock.example/",
+			SMTP:    remind.SMTP{Addr: mail.Addr, Security: security, From: "visaclock@example.org", RootCAs: mail.Pool},
+			Timeout: 5 * time.Second, Holder: fmt.Sprintf("server-%d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		senders = append(senders, s)
 	}
-	if n, err := s.Pass(ctx); err != nil || n != 0 {
-		t.Fatalf("a second pass the same day queued %d, %v; want 0", n, err)
+	// The servers' daily passes race; together they queue each reminder once.
+	var queued sync.WaitGroup
+	counts := make([]int, servers)
+	for i, s := range senders {
+		queued.Go(func() {
+			n, err := s.Pass(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			counts[i] = n
+		})
 	}
-	if err := s.Start(ctx); err != nil {
-		t.Fatal(err)
+	queued.Wait()
+	if total := sum(counts); total != len(want) {
+		t.Fatalf("the passes queued %v, %d in all; want %d", counts, total, len(want))
 	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s.Stop(sctx)
-	})
+	for _, s := range senders {
+		if n, err := s.Pass(ctx); err != nil || n != 0 {
+			t.Fatalf("a second pass the same day queued %d, %v; want 0", n, err)
+		}
+		if err := s.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			s.Stop(sctx)
+		})
+	}
 	wait, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	for {
@@ -277,4 +316,12 @@ func checkContent(t *testing.T, key, text string, r caseload.Reminder) {
 	if strings.Contains(text, identity) || strings.Contains(text, "Zhang") {
 		t.Errorf("reminder %s names the person:\n%s", key, text)
 	}
+}
+
+func sum(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
 }

@@ -90,8 +90,13 @@ type SMTP struct {
 	RootCAs *x509.CertPool
 }
 
-func (m *SMTP) validate() error {
+// Validate checks m, once, at start-up, filling in the default
+// security; its errors name the serve flags.
+func (m *SMTP) Validate() error {
 	if m.Addr == "" {
+		if m.From != "" || m.Username != "" || m.RootCAs != nil {
+			return errors.New("--smtp-from, --smtp-user and --smtp-ca need --smtp-addr, the mail server")
+		}
 		return nil
 	}
 	host, port, err := net.SplitHostPort(m.Addr)
