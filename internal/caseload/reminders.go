@@ -116,8 +116,12 @@ type ReminderStore interface {
 
 // Reminders returns p's own reminder settings; an account that never
 // chose any has none, with every offset and the overstay reminder
-// proposed.
+// proposed. Reminders cover the cases p's calendar reaches, so an
+// account without the calendar permission has none.
 func (s *Service) Reminders(ctx context.Context, p Principal) (ReminderSettings, error) {
+	if !p.Can(PermCalendar) {
+		return ReminderSettings{}, ErrForbidden
+	}
 	r, err := s.Store.ReminderSettings(ctx, p.Org, p.User)
 	if ErrorCode(err) == ENotFound {
 		return ReminderSettings{Offsets: slices.Clone(ReminderOffsets), Overstay: true, Lang: string(i18n.English)}, nil

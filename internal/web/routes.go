@@ -46,6 +46,8 @@ func (s *Server) Routes() []Route {
 		{Method: "POST", Pattern: "/v1/me/password", handler: s.changePassword},
 		{Method: "POST", Pattern: "/v1/me/totp", handler: s.startTOTP},
 		{Method: "POST", Pattern: "/v1/me/totp/confirm", handler: s.confirmTOTP},
+		{Method: "GET", Pattern: "/v1/me/reminders", handler: s.getReminders},
+		{Method: "PUT", Pattern: "/v1/me/reminders", handler: s.putReminders},
 		{Method: "GET", Pattern: "/v1/users", handler: s.listUsers},
 		{Method: "POST", Pattern: "/v1/users", handler: s.createUser},
 		{Method: "PUT", Pattern: "/v1/users/{id}", handler: s.updateUser},
