@@ -105,6 +105,7 @@ func (s *Server) pageRoutes() []Route {
 		page("POST", "/account/tokens", s.tokenForm),
 		page("POST", "/account/tokens/{id}/revoke", s.tokenRevokeForm),
 		page("POST", "/account/calendar", s.calendarForm),
+		page("POST", "/account/reminders", s.remindersForm),
 		page("POST", "/account/calendar/{id}/revoke", s.calendarRevokeForm),
 		page("GET", "/admin/users", s.adminUsers),
 		page("POST", "/admin/users", s.adminCreateUser),
