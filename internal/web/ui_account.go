@@ -52,7 +52,7 @@ type accountView struct {
 	// Reminders is the reminders section (ui_reminders.go); nil when the
 	// role has no calendar.
 	Reminders *remindersView
-	Revoked     string // "token" or "calendar" after a revocation
+	Revoked   string // "token" or "calendar" after a revocation
 	// PasswordChanged: the password was changed and every session ended.
 	PasswordChanged bool
 	Errors          fieldErrors
