@@ -228,3 +228,35 @@ func TestRemindersSurviveKill9(t *testing.T) {
 		}
 	}
 }
+
+// TestReminderFlags checks serve's mail flags once, at start, before the
+// database is opened: each refusal names its flag and what is accepted.
+func TestReminderFlags(t *testing.T) {
+	ca := t.TempDir() + "/not-a-cert.pem"
+	if err := os.WriteFile(ca, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		env  string
+		want string
+	}{
+		{[]string{"--smtp-addr", "mail.example.org"}, "", "--smtp-addr \"mail.example.org\": give HOST:PORT"},
+		{[]string{"--smtp-addr", "mail.example.org:587"}, "", "--smtp-from \"\": give the sender's bare address"},
+		{[]string{"--smtp-addr", "mail.example.org:587", "--smtp-from", "Visaclock <v@example.org>"}, "", "--smtp-from"},
+		{[]string{"--smtp-addr", "mail.example.org:587", "--smtp-from", "v@example.org", "--smtp-security", "ssl"}, "", "--smtp-security \"ssl\": accepted: starttls, tls, none"},
+		{[]string{"--smtp-addr", "mail.example.org:25", "--smtp-from", "v@example.org", "--smtp-security", "none"}, "", "--smtp-security none: only for a server on a loopback address"},
+		{[]string{"--smtp-from", "v@example.org"}, "", "need --smtp-addr"},
+		{[]string{"--smtp-addr", "mail.example.org:587", "--smtp-from", "v@example.org", "--smtp-user", "v"}, "", "--smtp-user: give the password in VISACLOCK_SMTP_PASSWORD"},
+		{[]string{"--smtp-addr", "mail.example.org:587", "--smtp-from", "v@example.org", "--smtp-ca", ca}, "", "--smtp-ca " + ca + ": no PEM certificate"},
+		{[]string{"--smtp-addr", "mail.example.org:587", "--smtp-from", "v@example.org", "--smtp-ca", ca + ".missing"}, "", "--smtp-ca: open"},
+		{[]string{"--reminder-timeout", "10ms"}, "", "--reminder-timeout 10ms: accepted: from 1s to 10m"},
+	} {
+		t.Setenv(SMTPPasswordEnv, c.env)
+		args := append([]string{"serve", "--data", t.TempDir()}, c.args...)
+		_, err := runCmd(t, args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("serve %s: %v; want an error with %q", strings.Join(c.args, " "), err, c.want)
+		}
+	}
+}

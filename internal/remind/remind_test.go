@@ -313,6 +313,9 @@ func checkContent(t *testing.T, key, text string, r caseload.Reminder) {
 			t.Errorf("reminder %s lacks %q:\n%s", key, s, text)
 		}
 	}
+	if strings.Contains(text, "[remind.") || strings.Contains(text, "[action.") {
+		t.Errorf("reminder %s has an untranslated message:\n%s", key, text)
+	}
 	if strings.Contains(text, identity) || strings.Contains(text, "Zhang") {
 		t.Errorf("reminder %s names the person:\n%s", key, text)
 	}
