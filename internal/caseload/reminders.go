@@ -112,6 +112,9 @@ type ReminderStore interface {
 	// ReminderSent records that the reminder key was sent at at, on the
 	// given attempt.
 	ReminderSent(ctx context.Context, key string, at time.Time, attempt int) error
+	// ReminderSentAt returns when the reminder key was sent: zero if not
+	// yet, ErrNotFound if it is not in the log.
+	ReminderSentAt(ctx context.Context, key string) (time.Time, error)
 }
 
 // Reminders returns p's own reminder settings; an account that never
@@ -317,4 +320,15 @@ func (s *Service) ReminderTarget(ctx context.Context, r Reminder) (ReminderTarge
 // attempt (1 for the first), at the Service's time.
 func (s *Service) ReminderSent(ctx context.Context, key string, attempt int) error {
 	return s.Store.ReminderSent(ctx, key, s.now(), attempt)
+}
+
+// ReminderWasSent reports whether the reminder key is recorded as sent. A
+// job run again after its send was recorded (a server that died before
+// its queue marked the job done) is then not sent twice.
+func (s *Service) ReminderWasSent(ctx context.Context, key string) (bool, error) {
+	at, err := s.Store.ReminderSentAt(ctx, key)
+	if err != nil {
+		return false, err
+	}
+	return !at.IsZero(), nil
 }

@@ -213,11 +213,18 @@ type worker struct {
 
 func (w *worker) Timeout(*river.Job[reminderArgs]) time.Duration { return w.s.timeout }
 
-// Work sends one reminder. An error makes River try again later, with
-// backoff; a reminder whose account has since dropped the channel is not
-// sent.
+// Work sends one reminder, unless the log says it was sent. An error
+// makes River try again later, with backoff; a reminder whose account has
+// since dropped the channel is not sent.
 func (w *worker) Work(ctx context.Context, job *river.Job[reminderArgs]) error {
 	r := job.Args.Reminder
+	// River marks a job done shortly after Work returns; a server killed
+	// in between leaves it to be run again, after its send was recorded.
+	if sent, err := w.s.c.Service.ReminderWasSent(ctx, r.Key); err != nil {
+		return err
+	} else if sent {
+		return nil
+	}
 	t, err := w.s.c.Service.ReminderTarget(ctx, r)
 	if errors.Is(err, caseload.ErrNotFound) || caseload.ErrorCode(err) == caseload.ENotFound {
 		return nil

@@ -224,6 +224,20 @@ func (s *Store) ReminderSent(ctx context.Context, key string, at time.Time, atte
 	})
 }
 
+// ReminderSentAt returns when the reminder key was sent, zero if not
+// yet.
+func (s *Store) ReminderSentAt(ctx context.Context, key string) (time.Time, error) {
+	var us int64
+	err := s.queryRow(ctx, `SELECT sent_us FROM reminder_log WHERE key = $1`, []any{key}, &us)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, caseload.ErrNotFound
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sqlstore: reminder log: %w", err)
+	}
+	return fromMicros(us), nil
+}
+
 // ReminderLog is one row of the reminder log, for tests and operators.
 type ReminderLog struct {
 	Key      string
