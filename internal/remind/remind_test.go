@@ -328,3 +328,89 @@ func sum(xs []int) int {
 	}
 	return n
 }
+
+// TestRemindersFollowTheAccount checks that reminders follow the account
+// as it is when they are sent: a channel dropped after queueing is not
+// used, a disabled account is owed none, and a viewer (no calendar) may
+// not choose any.
+func TestRemindersFollowTheAccount(t *testing.T) {
+	ctx := context.Background()
+	st := sqlstoretest.SQLite(t)
+	clk := &clock{now: time.Date(2026, 6, 15, 9, 0, 0, 0, time.UTC)}
+	mail := remindtest.NewSMTP(t, false)
+	hook := remindtest.NewReceiver(t)
+	w := newWorld(t, st, clk, "wei@example.org", hook.URL)
+	hook.SetSecret(w.secret)
+	want := w.expected(t)
+	s, err := remind.New(remind.Config{Service: w.svc, Store: st, BaseURL: "https://visaclock.example",
+		SMTP: remind.SMTP{Addr: mail.Addr, From: "visaclock@example.org", RootCAs: mail.Pool}, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Pass(ctx); err != nil || n != len(want) {
+		t.Fatalf("Pass = %d, %v; want %d", n, err, len(want))
+	}
+	// The e-mail is dropped before the queue runs: only webhooks go out.
+	p, err := w.svc.PrincipalOf(ctx, w.user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.SetReminders(ctx, p, caseload.ReminderSettings{WebhookURL: hook.URL, Offsets: []int{30, 14, 7, 1}, Overstay: true, Lang: "ko"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.Stop(sctx)
+	})
+	wait, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	for {
+		ds, _ := hook.Deliveries()
+		if len(ds) == len(want)/2 {
+			break
+		}
+		if wait.Err() != nil {
+			t.Fatalf("%d webhooks after 60 s, want %d", len(ds), len(want)/2)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ds, _ := hook.Deliveries()
+	for _, d := range ds {
+		if !strings.Contains(d.Payload["text"].(string), "사건 ") {
+			t.Errorf("webhook %s is not in Korean, the language chosen since: %q", d.Key, d.Payload["text"])
+		}
+	}
+	if n := len(mail.Mails()); n != 0 {
+		t.Errorf("%d mails after the address was dropped", n)
+	}
+
+	// A disabled account is owed nothing.
+	admin := caseload.System("acme")
+	u, err := w.svc.Account(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.UpdateUser(ctx, admin, w.user, []int64{u.Version}, caseload.UserInput{Username: u.Username, Role: u.Role, Disabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	if due, err := w.svc.DueReminders(ctx); err != nil || len(due) != 0 {
+		t.Errorf("a disabled account is owed %d reminders (%v), want none", len(due), err)
+	}
+
+	// A viewer has no calendar, so no reminders.
+	v, err := w.svc.CreateUser(ctx, admin, caseload.UserInput{Username: "viewer", Password: "correct horse battery staple", Role: caseload.RoleViewer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vp, err := w.svc.PrincipalOf(ctx, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.SetReminders(ctx, vp, caseload.ReminderSettings{Email: "v@example.org", Lang: "en"}, false); caseload.ErrorCode(err) != caseload.EForbidden {
+		t.Errorf("a viewer chose reminders: %v, want forbidden", err)
+	}
+}
