@@ -18,6 +18,7 @@ const SMTPPasswordEnv = "VISACLOCK_SMTP_PASSWORD"
 type reminderFlags struct {
 	addr, security, user, from, ca string
 	timeout                        time.Duration
+	privateHooks                   bool
 }
 
 func (f *reminderFlags) register(fs *flag.FlagSet) {
@@ -26,6 +27,7 @@ func (f *reminderFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.user, "smtp-user", "", "log in to the mail server as `NAME` (password in "+SMTPPasswordEnv+")")
 	fs.StringVar(&f.from, "smtp-from", "", "the sender `ADDRESS` of e-mail reminders")
 	fs.StringVar(&f.ca, "smtp-ca", "", "trust the mail server's certificate if signed by the CA in `FILE` (PEM); default the system's")
+	fs.BoolVar(&f.privateHooks, "webhook-private", false, "let reminder webhooks reach loopback, private and link-local addresses (off: public addresses only)")
 	fs.DurationVar(&f.timeout, "reminder-timeout", 30*time.Second, "the longest one reminder's send may take; one in flight at a crash is sent again after twice this")
 }
 

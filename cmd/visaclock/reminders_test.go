@@ -85,7 +85,7 @@ func TestRemindersSurviveKill9(t *testing.T) {
 	})
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--url", "https://visaclock.test",
-			"--smtp-addr", mail.Addr, "--smtp-ca", mail.CAFile, "--smtp-from", "visaclock@example.org", "--reminder-timeout", "5s")
+			"--smtp-addr", mail.Addr, "--smtp-ca", mail.CAFile, "--smtp-from", "visaclock@example.org", "--reminder-timeout", "5s", "--webhook-private")
 		cmd.Stderr, cmd.Stdout = io.Discard, io.Discard
 		cmd.Env = append(os.Environ(), "VISACLOCK_TEST_TODAY="+testToday.String())
 		if err := cmd.Start(); err != nil {

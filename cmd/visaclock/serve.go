@@ -150,7 +150,7 @@ func runServe(ctx context.Context, now func() time.Time, args []string, stdout, 
 		fmt.Fprintf(stdout, "No account exists yet. Open this link, once, within 24 hours, to set up the first admin:\n%s/setup?token=%s\n", strings.TrimRight(base, "/"), secret)
 	}
 	reminders, err := remind.New(remind.Config{Service: svc, Store: st, BaseURL: base, SMTP: mail,
-		Timeout: rf.timeout, Holder: holder, Log: log})
+		Timeout: rf.timeout, PrivateWebhooks: rf.privateHooks, Holder: holder, Log: log})
 	if err != nil {
 		return err
 	}

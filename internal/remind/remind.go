@@ -52,8 +52,13 @@ type Config struct {
 	// SMTP is the mail server; without its Addr, e-mail reminders wait in
 	// the queue (retried) until one is configured.
 	SMTP SMTP
-	// HTTP posts webhooks; nil means a client that follows no redirects.
+	// HTTP posts webhooks; nil means a client that follows no redirects
+	// and, unless PrivateWebhooks, connects to public addresses only.
 	HTTP *http.Client
+	// PrivateWebhooks lets webhooks reach loopback, private and
+	// link-local addresses. Off, a user cannot make the server post into
+	// the network it sits in.
+	PrivateWebhooks bool
 	// Timeout bounds one send; 0 means 30 seconds. A job running twice as
 	// long (the server died mid-send) is sent again, with the same key.
 	Timeout time.Duration
@@ -110,7 +115,7 @@ func New(c Config) (*Sender, error) {
 		c.Holder = caseload.HolderName()
 	}
 	if c.HTTP == nil {
-		c.HTTP = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		c.HTTP = webhookClient(c.PrivateWebhooks)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	cat, err := i18n.Load()

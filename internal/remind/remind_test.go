@@ -195,7 +195,7 @@ func testReminders(t *testing.T, st *sqlstore.Store, implicitTLS bool, servers i
 		}
 		s, err := remind.New(remind.Config{Service: svc, Store: sst, BaseURL: "https://visaclock.example/",
 			SMTP:    remind.SMTP{Addr: mail.Addr, Security: security, From: "visaclock@example.org", RootCAs: mail.Pool},
-			Timeout: 5 * time.Second, Holder: fmt.Sprintf("server-%d", i)})
+			Timeout: 5 * time.Second, Holder: fmt.Sprintf("server-%d", i), PrivateWebhooks: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -343,7 +343,7 @@ func TestRemindersFollowTheAccount(t *testing.T) {
 	hook.SetSecret(w.secret)
 	want := w.expected(t)
 	s, err := remind.New(remind.Config{Service: w.svc, Store: st, BaseURL: "https://visaclock.example",
-		SMTP: remind.SMTP{Addr: mail.Addr, From: "visaclock@example.org", RootCAs: mail.Pool}, Timeout: 5 * time.Second})
+		SMTP: remind.SMTP{Addr: mail.Addr, From: "visaclock@example.org", RootCAs: mail.Pool}, Timeout: 5 * time.Second, PrivateWebhooks: true})
 	if err != nil {
 		t.Fatal(err)
 	}

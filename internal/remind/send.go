@@ -17,9 +17,11 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"net/netip"
 	"net/smtp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"visaclock/internal/caseload"
@@ -198,6 +200,35 @@ type Payload struct {
 	Link       string `json:"link"`
 	Subject    string `json:"subject"`
 	Text       string `json:"text"`
+}
+
+// webhookClient posts webhooks without following redirects and, unless
+// private is set, only to public addresses: the check is on the address
+// dialled, after DNS, so a name that resolves inward is refused too.
+func webhookClient(private bool) *http.Client {
+	d := &net.Dialer{Timeout: 10 * time.Second}
+	if !private {
+		d.Control = func(_, address string, _ syscall.RawConn) error {
+			host, _, err := net.SplitHostPort(address)
+			if err != nil {
+				return err
+			}
+			ip, err := netip.ParseAddr(host)
+			if err != nil {
+				return err
+			}
+			ip = ip.Unmap()
+			if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
+				return fmt.Errorf("webhook: %s is not a public address (serve --webhook-private allows it)", ip)
+			}
+			return nil
+		}
+	}
+	return &http.Client{
+		// No proxy: the address check must see where the request goes.
+		Transport:     &http.Transport{DialContext: d.DialContext, TLSHandshakeTimeout: 10 * time.Second, MaxIdleConnsPerHost: 2},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 func postWebhook(ctx context.Context, hc *http.Client, t caseload.ReminderTarget, m message, now time.Time) error {

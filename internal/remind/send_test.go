@@ -1,6 +1,10 @@
 package remind
 
 import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -46,5 +50,47 @@ func TestCompose(t *testing.T) {
 		if !strings.Contains(raw, want) {
 			t.Errorf("the mail lacks %q:\n%s", want, raw)
 		}
+	}
+}
+
+// TestWebhookPublicOnly checks that, unless allowed, a webhook cannot
+// reach a loopback or private address, even by a name that resolves to
+// one, and that a redirect is not followed.
+func TestWebhookPublicOnly(t *testing.T) {
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		if r.URL.Path == "/moved" {
+			http.Redirect(w, r, "/hook", http.StatusTemporaryRedirect)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	target := func(url string) caseload.ReminderTarget {
+		return caseload.ReminderTarget{WebhookURL: url, Secret: []byte("s")}
+	}
+	m := message{r: caseload.Reminder{Key: "rmd_1"}}
+	now := time.Date(2026, 9, 23, 8, 0, 0, 0, time.UTC)
+	for _, url := range []string{srv.URL + "/hook", "http://localhost:" + port + "/hook", "http://10.0.0.1:" + port + "/hook", "http://[::1]:" + port + "/hook"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := postWebhook(ctx, webhookClient(false), target(url), m, now)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "not a public address") {
+			t.Errorf("%s: %v; want refused as not public", url, err)
+		}
+	}
+	if hits != 0 {
+		t.Errorf("%d requests reached the private server", hits)
+	}
+	if err := postWebhook(context.Background(), webhookClient(true), target(srv.URL+"/hook"), m, now); err != nil {
+		t.Errorf("allowed private: %v", err)
+	}
+	if err := postWebhook(context.Background(), webhookClient(true), target(srv.URL+"/moved"), m, now); err == nil || !strings.Contains(err.Error(), "307") {
+		t.Errorf("a redirect: %v; want it refused, not followed", err)
+	}
+	if hits != 2 {
+		t.Errorf("%d requests, want 2 (the redirect not followed)", hits)
 	}
 }
