@@ -19,6 +19,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/smtp"
+	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -252,6 +253,12 @@ func postWebhook(ctx context.Context, hc *http.Client, t caseload.ReminderTarget
 	req.Header.Set(HeaderIdempotency, m.r.Key)
 	resp, err := hc.Do(req)
 	if err != nil {
+		// Without the URL, which is the account's and may carry a token:
+		// the error is logged.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return fmt.Errorf("webhook: %w", err)
 	}
 	defer resp.Body.Close()
