@@ -17,6 +17,7 @@ import (
 	_ "time/tzdata" // zone names work in a static binary on any machine
 
 	"visaclock/internal/caseload"
+	"visaclock/internal/remind"
 	"visaclock/internal/sqlstore"
 	"visaclock/internal/web"
 )
@@ -98,7 +99,13 @@ func runServe(ctx context.Context, now func() time.Time, args []string, stdout, 
 	tz := fs.String("tz", "UTC", "the `ZONE` (IANA name) whose calendar day is \"today\" for lists and evaluations")
 	var sf storeFlags
 	sf.register(fs)
+	var rf reminderFlags
+	rf.register(fs)
 	if err := parseOnlyFlags(fs, args); err != nil {
+		return err
+	}
+	mail, err := rf.smtp()
+	if err != nil {
 		return err
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
@@ -165,6 +172,11 @@ func runServe(ctx context.Context, now func() time.Time, args []string, stdout, 
 		// link makes an admin.
 		fmt.Fprintf(stdout, "No account exists yet. Open this link, once, within 24 hours, to set up the first admin:\n%s/setup?token=%s\n", strings.TrimRight(base, "/"), secret)
 	}
+	reminders, err := remind.New(remind.Config{Service: svc, Store: st, BaseURL: base, SMTP: mail,
+		Timeout: rf.timeout, PrivateWebhooks: rf.privateHooks, Holder: holder, Log: log})
+	if err != nil {
+		return err
+	}
 	log.Info("listening", "url", scheme+"://"+ln.Addr().String(), "store", st.Dialect())
 	served := make(chan error, 1)
 	go func() {
@@ -176,6 +188,11 @@ func runServe(ctx context.Context, now func() time.Time, args []string, stdout, 
 	}()
 	go purgeLoop(ctx, svc, log, holder)
 	go reeval.Loop(ctx)
+	// Not ctx: on SIGTERM, Stop lets a send under way finish.
+	if err := reminders.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("reminders: %w", err)
+	}
+	go reminders.Loop(ctx)
 	select {
 	case err := <-served:
 		return err
@@ -187,6 +204,11 @@ func runServe(ctx context.Context, now func() time.Time, args []string, stdout, 
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	// A reminder being sent finishes; the rest stay queued for the next
+	// start (or another server).
+	if err := reminders.Stop(sctx); err != nil {
+		log.Warn("reminders: stop", "err", err)
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

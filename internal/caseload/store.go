@@ -28,6 +28,7 @@ type Store interface {
 	KeyStore
 	RulesStore
 	LeaseStore
+	ReminderStore
 
 	Ping(ctx context.Context) error
 	Close() error

@@ -11,7 +11,8 @@ import (
 )
 
 // Migrate applies the embedded migrations not yet applied, each in its own
-// transaction, in order. Migrations are forward-only.
+// transaction, in order, and then River's (the reminder queue's tables).
+// Migrations are forward-only.
 func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 	dir := path.Join("migrations", s.d.name)
 	entries, err := fs.ReadDir(migrations, dir)
@@ -46,7 +47,12 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 			applied = append(applied, name)
 		}
 	}
-	return applied, nil
+	// The reminder queue's tables are River's, made by its own migrations.
+	river, err := s.migrateQueue(ctx)
+	if err != nil {
+		return applied, fmt.Errorf("sqlstore: the queue's migrations: %w", err)
+	}
+	return append(applied, river...), nil
 }
 
 func (s *Store) migrateOne(ctx context.Context, name, body string) (bool, error) {

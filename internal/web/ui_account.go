@@ -49,7 +49,10 @@ type accountView struct {
 	CanCalendar bool
 	Calendars   []calendarRow
 	NewCalendar string // a feed URL just made, shown this once
-	Revoked     string // "token" or "calendar" after a revocation
+	// Reminders is the reminders section (ui_reminders.go); nil when the
+	// role has no calendar.
+	Reminders *remindersView
+	Revoked   string // "token" or "calendar" after a revocation
 	// PasswordChanged: the password was changed and every session ended.
 	PasswordChanged bool
 	Errors          fieldErrors
@@ -138,6 +141,9 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status in
 			row.State = p.T("acct.token.revoked")
 		}
 		v.Calendars = append(v.Calendars, row)
+	}
+	if err := s.fillReminders(ctx, pr, p, v); err != nil {
+		return err
 	}
 	return s.render(w, r, status, "account", p.T("acct.title"), v)
 }
