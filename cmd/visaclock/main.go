@@ -42,6 +42,7 @@ Usage:
   visaclock rules validate FILE...
   visaclock serve [--addr 127.0.0.1:8080] [--db URL|FILE] [--data DIR] [--rules DIR] [--tz ZONE]
                   [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR] [--url URL]
+  visaclock site --out DIR [--module DIR] [--post URL]   (the private checker as static files)
   visaclock migrate [--db URL|FILE] [--data DIR]
   visaclock orgs add --name NAME [--url URL] [--db URL|FILE] [--data DIR]
   visaclock keys new [--id N]
@@ -101,6 +102,8 @@ func run(ctx context.Context, now func() time.Time, args []string, stdin io.Read
 		return runServe(ctx, now, args[1:], stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args[1:], stdout, stderr)
+	case "site":
+		return runSite(args[1:], stdout, stderr)
 	case "dev":
 		return runDev(ctx, now, args[1:], stdout, stderr)
 	case "keys":
