@@ -65,7 +65,12 @@
       problem.hidden = false;
       $("answer").hidden = true;
       var f = $(out.problem.field);
-      if (f) { f.setAttribute("aria-invalid", "true"); f.focus(); }
+      if (f) {
+        f.setAttribute("aria-invalid", "true");
+        var by = (f.getAttribute("aria-describedby") || "").replace(/\s*problem/, "");
+        f.setAttribute("aria-describedby", (by + " problem").trim());
+        f.focus();
+      }
       return;
     }
     problem.hidden = true;
