@@ -203,7 +203,12 @@
   ready.hidden = false;
   globalThis.onvisaclockready = start;
   var go = new globalThis.Go();
-  WebAssembly.instantiateStreaming(fetch("visaclock.wasm"), go.importObject).then(function (r) {
+  // A server that sends the module with another type than
+  // application/wasm defeats instantiateStreaming: compile it from bytes.
+  WebAssembly.instantiateStreaming(fetch("visaclock.wasm"), go.importObject).catch(function () {
+    return fetch("visaclock.wasm").then(function (r) { return r.arrayBuffer(); })
+      .then(function (b) { return WebAssembly.instantiate(b, go.importObject); });
+  }).then(function (r) {
     go.run(r.instance);
   }).catch(function () {
     ready.textContent = ready.dataset.failed;
