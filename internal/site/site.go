@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -252,6 +253,10 @@ type pageData struct {
 	Problem   *checker.Problem
 }
 
+// defaultPack is the one the form shows chosen: the checker is for the
+// family visit first.
+const defaultPack = "cn-family-visit"
+
 // Rows shown at first: with scripts on, the page adds more.
 const (
 	tripRows = 3
@@ -261,8 +266,25 @@ const (
 // Render renders the page in l, with the form's values and the answer
 // (or the problem) when the server answers the form.
 func (s *Site) Render(l i18n.Lang, f checker.Form, v *checker.View, pr *checker.Problem) ([]byte, error) {
+	// The packs by their names in the reader's language where the
+	// catalogue has one; the first is the family visit unless the form
+	// chose another.
+	packs := make([]packOption, len(s.packs))
+	for i, pk := range s.packs {
+		packs[i] = pk
+		if t, ok := s.opts.Catalog.Message(l, "chk.pack."+pk.ID); ok {
+			packs[i].Title = t
+		}
+	}
+	if f["rule"] == "" {
+		f = maps.Clone(f)
+		if f == nil {
+			f = checker.Form{}
+		}
+		f["rule"] = defaultPack
+	}
 	d := pageData{
-		Lang: l, P: s.opts.Catalog.Printer(l), CSP: s.CSP(), Packs: s.packs, Action: s.opts.Action,
+		Lang: l, P: s.opts.Catalog.Printer(l), CSP: s.CSP(), Packs: packs, Action: s.opts.Action,
 		HasModule: len(s.opts.Module.WASM) > 0, Form: f, Trips: tripRows, Exts: extRows, View: v, Problem: pr,
 	}
 	for _, x := range i18n.Choices {
