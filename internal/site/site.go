@@ -260,7 +260,7 @@ const defaultPack = "cn-family-visit"
 // Rows shown at first: with scripts on, the page adds more.
 const (
 	tripRows = 3
-	extRows  = 2
+	extRows  = 1
 )
 
 // Render renders the page in l, with the form's values and the answer
