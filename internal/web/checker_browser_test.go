@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"visaclock/internal/checker"
@@ -129,6 +130,11 @@ func TestBrowserChecker(t *testing.T) {
 		t.Fatal("the service worker does not control the page")
 	}
 	c.wantText("#privacy", en.T("chk.privacy"))
+	// Installable on a phone's home screen: Chromium finds nothing missing
+	// (manifest, icon, service worker).
+	for _, ie := range cdpDo(c, cdppage.GetInstallabilityErrors, cdp.Empty{}).InstallabilityErrors {
+		t.Errorf("not installable: %s %v", ie.ErrorID, ie.ErrorArguments)
+	}
 	if loaded := log.take(); len(loaded) == 0 {
 		t.Error("the network log saw nothing load: is it recording?")
 	}
