@@ -127,6 +127,7 @@ func TestModuleAgreesWithCLI(t *testing.T) {
 			})
 		}
 	}
+	t.Logf("the module agrees with the CLI on %d histories (%d worked examples and an invalid one), %d of them also planned", len(cases), len(cases)-1, plans)
 	if plans < 5 {
 		t.Errorf("only %d worked examples plan an entry; the plan contract is barely tested", plans)
 	}

@@ -82,6 +82,9 @@ func TestBuildWithoutModule(t *testing.T) {
 	if !bytes.Contains(page, []byte(`data-module="no"`)) {
 		t.Error("the page does not know it has no module")
 	}
+	if bytes.Contains(page, []byte("wasm_exec.js")) {
+		t.Error("the page loads wasm_exec.js, which a site without a module does not have")
+	}
 }
 
 // TestCSP: the form may post only where the site says.
