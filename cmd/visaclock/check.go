@@ -1,15 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
-	"visaclock/internal/casefile"
+	"visaclock/internal/checker"
 	"visaclock/internal/date"
 	"visaclock/internal/i18n"
 	"visaclock/internal/stay"
@@ -92,18 +90,16 @@ func runCheck(ctx context.Context, now func() time.Time, args []string, stdin io
 	if err != nil {
 		return err
 	}
-	c, err := casefile.Parse(data, reg.Lookup, asOf)
+	ev, err := checker.Evaluate(data, reg.Lookup, asOf)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	ev := c.Evaluate(c.History.AsOf)
 	if *asJSON {
-		var b bytes.Buffer
-		if err := json.Indent(&b, ev.AppendJSON(nil, explain), "", "  "); err != nil {
+		b, err := checker.EvaluationJSON(ev, explain)
+		if err != nil {
 			return err
 		}
-		b.WriteByte('\n')
-		if _, err := stdout.Write(b.Bytes()); err != nil {
+		if _, err := stdout.Write(b); err != nil {
 			return err
 		}
 	} else if printer != nil {

@@ -61,6 +61,7 @@ var commands = []command{
 		{name: "seed", run: func(e cmdEnv, a []string) error { return runDevSeed(e.ctx, e.now, a, e.stdout, e.stderr) }},
 		{name: "bench-list", run: func(e cmdEnv, a []string) error { return runBenchList(e.ctx, e.now, a, e.stdout, e.stderr) }},
 	}},
+	{name: "site", run: func(e cmdEnv, a []string) error { return runSite(a, e.stdout, e.stderr) }},
 	{name: "version", run: func(e cmdEnv, a []string) error { return runVersion(a, e.stdout, e.stderr) }},
 }
 

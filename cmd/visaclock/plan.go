@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"time"
 
+	"visaclock/internal/checker"
 	"visaclock/internal/date"
-	"visaclock/internal/document"
 	"visaclock/internal/stay"
 )
 
@@ -38,31 +37,20 @@ func runPlan(ctx context.Context, now func() time.Time, args []string, stdin io.
 	if err != nil {
 		return err
 	}
-	var h stay.History
-	doc, err := document.Decode(data, &h)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	if h.AsOf == 0 {
-		h.AsOf = today(now)
-	}
-	pl, err := stay.PlanEntry(&h, reg.Lookup, enter, *grant)
+	pl, err := checker.Plan(data, reg.Lookup, today(now), enter, *grant)
 	if err != nil {
 		var fe *stay.FieldError
 		if errors.As(err, &fe) {
-			if fe.Path == "enter" || fe.Path == "grant" {
-				return fmt.Errorf("--%s: %s", fe.Path, fe.Msg)
-			}
-			return fmt.Errorf("%s: %w", name, &document.Error{Path: fe.Path, Line: doc.Line(fe.Path), Msg: fe.Msg})
+			return fmt.Errorf("--%s: %s", fe.Path, fe.Msg)
 		}
-		return err
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	if *asJSON {
-		b, err := json.MarshalIndent(pl, "", "  ")
+		b, err := checker.PlanJSON(pl)
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(stdout, "%s\n", b)
+		_, err = stdout.Write(b)
 		return err
 	}
 	return pl.WriteText(stdout)

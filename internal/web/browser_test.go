@@ -118,6 +118,13 @@ func chromium(t *testing.T) string {
 // newChrome starts Chromium at exe, with a tab on the server of e.
 func newChrome(t *testing.T, exe string, e *apiEnv) *chrome {
 	t.Helper()
+	return newChromeListening(t, exe, e, nil)
+}
+
+// newChromeListening is newChrome with also listen, when not nil, given
+// every event the browser sends (on chromedp's reader: be quick).
+func newChromeListening(t *testing.T, exe string, e *apiEnv, listen func(ev any)) *chrome {
+	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
 		chromedp.WindowSize(desktopWidth, desktopHeight),
@@ -135,7 +142,12 @@ func newChrome(t *testing.T, exe string, e *apiEnv) *chrome {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	c := &chrome{t: t, base: e.URL, en: e.Server.catalog.Printer(i18n.English)}
-	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithListener(c.listen))
+	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithListener(func(ev any) {
+		c.listen(ev)
+		if listen != nil {
+			listen(ev)
+		}
+	}))
 	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
 	// The first Run starts the browser, and must have no deadline: the
 	// deadline would end the browser.

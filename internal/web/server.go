@@ -33,6 +33,7 @@ import (
 	"visaclock/internal/caseload"
 	"visaclock/internal/i18n"
 	"visaclock/internal/packs"
+	"visaclock/internal/site"
 )
 
 // MaxBody is the largest request body accepted.
@@ -51,6 +52,9 @@ type Server struct {
 	// Reeval, when set, is the background re-evaluation whose progress
 	// /metrics reports.
 	Reeval *caseload.Reevaluator
+	// Checker is the private checker served at /check/; when nil, Handler
+	// builds it with the module embedded in the binary, if any.
+	Checker *site.Site
 
 	mux      *http.ServeMux
 	catalog  *i18n.Catalog
@@ -89,6 +93,12 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.pages, err = parseTemplates(); err != nil {
 		panic(err)
+	}
+	if s.Checker == nil {
+		m, _ := site.Embedded()
+		if s.Checker, err = site.Build(site.Options{Packs: s.Packs, Catalog: s.catalog, Module: m, Action: "./"}); err != nil {
+			panic(err)
+		}
 	}
 	s.mux = http.NewServeMux()
 	for _, r := range s.Routes() {
