@@ -14,8 +14,14 @@ import (
 )
 
 // ExportFormat names the layout of an export, so that a later version can
-// read older files.
-const ExportFormat = "visaclock-export/1"
+// read older files. Version 2 added each case's household; as the decoder
+// refuses fields it does not know, a reader of version 1 could not have
+// read a file with one, so it is a new version rather than an optional
+// field, and the older reader says which version the file is.
+const ExportFormat = "visaclock-export/2"
+
+// ExportFormatV1 is the layout before households, which Import still reads.
+const ExportFormatV1 = "visaclock-export/1"
 
 // Bundle is an export: cases with their identities in clear, to be
 // encrypted (package archive) before it leaves the process.
@@ -38,6 +44,11 @@ type ExportCase struct {
 	Closed    time.Time    `json:"closed,omitzero"`
 	Created   time.Time    `json:"created"`
 	Updated   time.Time    `json:"updated"`
+	// Household is the label of the case's household ("" for none), and
+	// all a file says of it: the cases of one label are its members in the
+	// file, and an import makes the household again under a new id. Its
+	// other members, those not exported, are nowhere in the file.
+	Household string `json:"household,omitempty"`
 }
 
 // Encode writes the bundle as an export file holds it (before encryption).
@@ -50,6 +61,14 @@ func DecodeBundle(plain []byte) (*Bundle, error) {
 	dec := json.NewDecoder(bytes.NewReader(plain))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {
+		// A file of a later format fails on the fields it added; the
+		// format is the better answer.
+		var head struct {
+			Format string `json:"format"`
+		}
+		if json.Unmarshal(plain, &head) == nil && head.Format != "" && !knownFormat(head.Format) {
+			return nil, formatError(head.Format)
+		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return nil, Errorf(EInvalid, te.Field, "not an export: wrong type %s", te.Value)
@@ -57,6 +76,12 @@ func DecodeBundle(plain []byte) (*Bundle, error) {
 		return nil, Errorf(EInvalid, "body", "not an export: %s", err.Error())
 	}
 	return &b, nil
+}
+
+func knownFormat(f string) bool { return f == ExportFormat || f == ExportFormatV1 }
+
+func formatError(got string) error {
+	return Errorf(EInvalid, "format", "an export of format %q or %q; this file says %q", ExportFormat, ExportFormatV1, got)
 }
 
 // MaxExport bounds the cases in one export, which is held in memory.
@@ -69,13 +94,28 @@ func (s *Service) Export(ctx context.Context, p Principal, ids []string) (*Bundl
 		return nil, ErrForbidden
 	}
 	b := &Bundle{Format: ExportFormat, Org: p.Org, Exported: s.now()}
+	var labels map[string]string // household id → label, read at the first member
 	add := func(c *Case) error {
 		ident, err := s.open(ctx, c.Org, c.ID, c.Sealed)
 		if err != nil {
 			return err
 		}
-		b.Cases = append(b.Cases, ExportCase{ID: c.ID, Reference: c.Reference, Notes: c.Notes, History: c.History, Identity: ident,
-			Assignee: c.Assignee, Team: c.Team, Closed: c.Closed, Created: c.Created, Updated: c.Updated})
+		ec := ExportCase{ID: c.ID, Reference: c.Reference, Notes: c.Notes, History: c.History, Identity: ident,
+			Assignee: c.Assignee, Team: c.Team, Closed: c.Closed, Created: c.Created, Updated: c.Updated}
+		if c.Household != "" {
+			if labels == nil {
+				hs, err := s.Store.Households(ctx, p.Org, "", "")
+				if err != nil {
+					return err
+				}
+				labels = make(map[string]string, len(hs))
+				for _, h := range hs {
+					labels[h.ID] = h.Label
+				}
+			}
+			ec.Household = labels[c.Household]
+		}
+		b.Cases = append(b.Cases, ec)
 		return nil
 	}
 	if len(ids) == 0 {
@@ -125,14 +165,22 @@ func (s *Service) Export(ctx context.Context, p Principal, ids []string) (*Bundl
 
 // Import stores a bundle's cases in p's organisation, keeping their ids,
 // references, histories, identities and dates; identities are sealed again
-// under this organisation's key. It stores all of them or none: an id that
-// is taken already, or a case that does not validate, refuses the import.
+// under this organisation's key. The cases of one household label are made
+// members of a new household with that label, audited as household.create.
+// It stores all of them or none: an id that is taken already, a case that
+// does not validate, or a household label the organisation uses already
+// refuses the import.
+//
+// A label in use is refused rather than joined: labels are chosen in each
+// organisation, so "H-1" there and "H-1" here may well be two families,
+// and joining would record one family's trips for the other. Renaming the
+// household here first lets the file in.
 func (s *Service) Import(ctx context.Context, p Principal, b *Bundle) (int, error) {
 	if !p.Can(PermCaseImport) {
 		return 0, ErrForbidden
 	}
-	if b.Format != ExportFormat {
-		return 0, Errorf(EInvalid, "format", "an export of format %q; this file says %q", ExportFormat, b.Format)
+	if !knownFormat(b.Format) {
+		return 0, formatError(b.Format)
 	}
 	if len(b.Cases) > MaxExport {
 		return 0, Errorf(EInvalid, "cases", "at most %d cases in one import", MaxExport)
@@ -144,12 +192,40 @@ func (s *Service) Import(ctx context.Context, p Principal, b *Bundle) (int, erro
 	known := func(id string) bool {
 		return slices.ContainsFunc(users, func(u User) bool { return u.ID == id })
 	}
+	taken, err := s.takenLabels(ctx, p.Org, b)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	byLabel := map[string]*Household{}
+	var hs []*Household
 	cs := make([]*Case, 0, len(b.Cases))
 	seen := map[string]bool{}
 	for i, ec := range b.Cases {
 		field := fmt.Sprintf("cases[%d]", i)
 		if !ValidID(ec.ID, "c_") || seen[ec.ID] {
 			return 0, Errorf(EInvalid, field+".id", "a case id as visaclock makes them, once per file")
+		}
+		h := byLabel[ec.Household]
+		if ec.Household != "" && h == nil {
+			if b.Format == ExportFormatV1 {
+				return 0, Errorf(EInvalid, field+".household", "format %q has no households; a file with them says %q", ExportFormatV1, ExportFormat)
+			}
+			if err := checkLabel(ec.Household); err != nil {
+				var e *Error
+				if errors.As(err, &e) {
+					named := *e
+					named.Field = field + ".household"
+					return 0, &named
+				}
+				return 0, err
+			}
+			if taken[ec.Household] {
+				return 0, labelTaken(i, ec.Household)
+			}
+			h = &Household{ID: NewID("h_"), Org: p.Org, Label: ec.Household, Created: now, Updated: now, Version: 1}
+			byLabel[ec.Household] = h
+			hs = append(hs, h)
 		}
 		seen[ec.ID] = true
 		if _, err := s.Store.FindCase(ctx, p.Org, ec.ID); err == nil {
@@ -161,17 +237,20 @@ func (s *Service) Import(ctx context.Context, p Principal, b *Bundle) (int, erro
 		// Ids are unique on the server, not only in an organisation. A case
 		// whose id another organisation holds (the same export imported into
 		// a second organisation) gets a new id, which is all it learns.
-		taken, err := s.Store.CaseIDTaken(ctx, id)
+		idTaken, err := s.Store.CaseIDTaken(ctx, id)
 		if err != nil {
 			return 0, err
 		}
-		if taken {
+		if idTaken {
 			id = NewID("c_")
 		}
 		c := &Case{ID: id, Org: p.Org, Reference: ec.Reference, Notes: ec.Notes, History: ec.History, Identity: ec.Identity,
 			Team: ec.Team, Closed: ec.Closed, Created: ec.Created.UTC(), Updated: ec.Updated.UTC()}
 		if known(ec.Assignee) {
 			c.Assignee = ec.Assignee
+		}
+		if h != nil {
+			c.Household = h.ID
 		}
 		if err := s.evaluate(ctx, c); err != nil {
 			if e, ok := err.(*Error); ok {
@@ -184,14 +263,52 @@ func (s *Service) Import(ctx context.Context, p Principal, b *Bundle) (int, erro
 		}
 		cs = append(cs, c)
 	}
-	// One entry a case, so that each case's entry can be found
-	// (VerifyAuditCoverage).
-	evs := make([]*audit.Entry, len(cs))
-	for i, c := range cs {
-		evs[i] = s.event(p, actionCaseImport, c.ID, fmt.Sprintf("import=%d/%d", i+1, len(cs)))
+	// One entry a household, as CreateHousehold appends, then one a case,
+	// so that each case's entry can be found (VerifyAuditCoverage).
+	evs := make([]*audit.Entry, 0, len(hs)+len(cs))
+	for _, h := range hs {
+		evs = append(evs, s.event(p, "household.create", "", h.ID))
 	}
-	if err := s.Store.CreateCases(ctx, cs, evs...); err != nil {
+	for i, c := range cs {
+		evs = append(evs, s.event(p, actionCaseImport, c.ID, fmt.Sprintf("import=%d/%d", i+1, len(cs))))
+	}
+	if err := s.Store.CreateCasesInHouseholds(ctx, hs, cs, evs...); err != nil {
+		if ErrorCode(err) == EExists && len(hs) > 0 {
+			// A household labelled as one of the file's was made
+			// meanwhile: name the case, as the check above would have.
+			if taken, terr := s.takenLabels(ctx, p.Org, b); terr == nil {
+				for i, ec := range b.Cases {
+					if taken[ec.Household] {
+						return 0, labelTaken(i, ec.Household)
+					}
+				}
+			}
+		}
 		return 0, err
 	}
 	return len(cs), nil
+}
+
+// takenLabels returns which of the household labels of b's cases org uses
+// already.
+func (s *Service) takenLabels(ctx context.Context, org string, b *Bundle) (map[string]bool, error) {
+	if !slices.ContainsFunc(b.Cases, func(ec ExportCase) bool { return ec.Household != "" }) {
+		return nil, nil
+	}
+	hs, err := s.Store.Households(ctx, org, "", "")
+	if err != nil {
+		return nil, err
+	}
+	taken := make(map[string]bool, len(hs))
+	for _, h := range hs {
+		taken[h.Label] = true
+	}
+	return taken, nil
+}
+
+// labelTaken is the error for case i of a file, whose household label the
+// importing organisation uses already.
+func labelTaken(i int, label string) error {
+	return &Error{Code: EExists, Field: fmt.Sprintf("cases[%d].household", i), Args: []any{label},
+		Msg: fmt.Sprintf("this organisation has a household labelled %q already; rename it here, then import again", label)}
 }

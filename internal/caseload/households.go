@@ -72,6 +72,11 @@ type HouseholdStore interface {
 	// household ("" for none), which must exist, and increments the case's
 	// version.
 	SetHousehold(ctx context.Context, c *Case, household string, ev *audit.Entry) error
+	// CreateCasesInHouseholds stores the new households hs, then the new
+	// cases cs (whose Household may name them) as CreateCases does, all in
+	// one transaction, with the audit entries evs; a label the
+	// organisation uses already is EExists, and nothing is stored.
+	CreateCasesInHouseholds(ctx context.Context, hs []*Household, cs []*Case, evs ...*audit.Entry) error
 	// UpdateCases is UpdateCase for several cases in one transaction:
 	// every case is stored, or none is (ErrConflict naming none).
 	UpdateCases(ctx context.Context, cs []*Case, evs ...*audit.Entry) error

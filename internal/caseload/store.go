@@ -38,7 +38,9 @@ type Store interface {
 type CaseStore interface {
 	CreateCase(ctx context.Context, c *Case, ev *audit.Entry) error
 	// CreateCases stores many new cases in one transaction, with the audit
-	// entries given (one for the whole batch, one a case, or none).
+	// entries given (one for the whole batch, one a case, or none). A
+	// case's Household, when set, must be a household of its organisation
+	// (ErrNoHousehold otherwise).
 	CreateCases(ctx context.Context, cs []*Case, evs ...*audit.Entry) error
 	FindCase(ctx context.Context, org, id string) (*Case, error)
 	// UpdateCase replaces the case if its stored version is c.Version, and

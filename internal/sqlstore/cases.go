@@ -65,7 +65,7 @@ func (s *Store) CreateCase(ctx context.Context, c *caseload.Case, ev *audit.Entr
 
 // caseColumns are the columns of cases that CreateCases writes, in the
 // order caseRow gives them.
-const caseColumns = "cases (id, org, reference, history, notes, summary, created_us, updated_us, version, identity, passport_index, assignee, team, closed_us, rules_digest)"
+const caseColumns = "cases (id, org, reference, history, notes, summary, created_us, updated_us, version, identity, passport_index, assignee, team, closed_us, rules_digest, household)"
 
 func caseRow(c *caseload.Case) ([]any, error) {
 	hist, sum, err := encode(c)
@@ -73,7 +73,7 @@ func caseRow(c *caseload.Case) ([]any, error) {
 		return nil, err
 	}
 	return []any{c.ID, c.Org, c.Reference, hist, c.Notes, sum, c.Created.UnixMicro(), c.Updated.UnixMicro(), c.Version,
-		nullBytes(c.Sealed), nullBytes(c.PassportIndex), c.Assignee, c.Team, micros(c.Closed), c.Summary.Rules.Digest}, nil
+		nullBytes(c.Sealed), nullBytes(c.PassportIndex), c.Assignee, c.Team, micros(c.Closed), c.Summary.Rules.Digest, c.Household}, nil
 }
 
 func encode(c *caseload.Case) (hist, sum string, err error) {
@@ -310,7 +310,7 @@ func (s *Store) CaseIDTaken(ctx context.Context, id string) (bool, error) {
 // order, without spans and deadlines, in one query.
 func (s *Store) CasePage(ctx context.Context, org, after string, limit int) ([]caseload.Case, error) {
 	rows, err := s.query(ctx, `SELECT id, org, reference, history, notes, created_us, updated_us, version,
-			identity, passport_index, assignee, team, closed_us
+			identity, passport_index, assignee, team, closed_us, household
 		FROM cases WHERE org = $1 AND id > $2 ORDER BY id LIMIT $3`, org, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: case page: %w", err)
@@ -327,7 +327,7 @@ func scanCases(rows *sql.Rows) ([]caseload.Case, error) {
 		var hist string
 		var created, updated, closed int64
 		if err := rows.Scan(&c.ID, &c.Org, &c.Reference, &hist, &c.Notes, &created, &updated, &c.Version,
-			&c.Sealed, &c.PassportIndex, &c.Assignee, &c.Team, &closed); err != nil {
+			&c.Sealed, &c.PassportIndex, &c.Assignee, &c.Team, &closed, &c.Household); err != nil {
 			return nil, fmt.Errorf("sqlstore: cases: %w", err)
 		}
 		if err := json.Unmarshal([]byte(hist), &c.History); err != nil {
@@ -379,7 +379,8 @@ func (s *Store) ClosedBefore(ctx context.Context, org string, t time.Time) ([]st
 // CreateCases stores many new cases in one transaction; it is how imports
 // and the Service's bulk path (`visaclock dev seed`) load large caseloads.
 // The audit entries given, one for the batch or one a case, are appended
-// in the same transaction.
+// in the same transaction. A case's Household, when set, must name a
+// household of its organisation.
 func (s *Store) CreateCases(ctx context.Context, cs []*caseload.Case, evs ...*audit.Entry) error {
 	err := s.inTx(ctx, "create cases", func(tx *sql.Tx) error { return s.createCases(ctx, tx, cs, evs) })
 	if err == nil {
@@ -400,6 +401,9 @@ func (s *Store) createCases(ctx context.Context, tx *sql.Tx, cs []*caseload.Case
 			return err
 		}
 		rows = append(rows, row)
+	}
+	if err := s.householdsExist(ctx, tx, cs); err != nil {
+		return err
 	}
 	if err := s.insertRows(ctx, tx, caseColumns, rows); err != nil {
 		return err

@@ -25,11 +25,7 @@ func errLabelTaken() error {
 // CreateHousehold stores h and makes the cases members, in one transaction.
 func (s *Store) CreateHousehold(ctx context.Context, h *caseload.Household, members []*caseload.Case, ev *audit.Entry) error {
 	err := s.inTx(ctx, "create household", func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO households (id, org, label, created_us, updated_us, version) VALUES ($1, $2, $3, $4, $5, $6)`,
-			h.ID, h.Org, h.Label, h.Created.UnixMicro(), h.Updated.UnixMicro(), h.Version); err != nil {
-			if isUnique(err) {
-				return errLabelTaken()
-			}
+		if err := insertHousehold(ctx, tx, h); err != nil {
 			return err
 		}
 		for _, c := range members {
@@ -46,6 +42,90 @@ func (s *Store) CreateHousehold(ctx context.Context, h *caseload.Household, memb
 		}
 	}
 	return err
+}
+
+// insertHousehold stores h in tx.
+func insertHousehold(ctx context.Context, tx *sql.Tx, h *caseload.Household) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO households (id, org, label, created_us, updated_us, version) VALUES ($1, $2, $3, $4, $5, $6)`,
+		h.ID, h.Org, h.Label, h.Created.UnixMicro(), h.Updated.UnixMicro(), h.Version); err != nil {
+		if isUnique(err) {
+			return errLabelTaken()
+		}
+		return err
+	}
+	return nil
+}
+
+// CreateCasesInHouseholds stores the households hs, then the cases cs as
+// CreateCases does, in one transaction: an import's households and their
+// members land together or not at all. Its transaction is named as
+// CreateCases's, "create cases".
+func (s *Store) CreateCasesInHouseholds(ctx context.Context, hs []*caseload.Household, cs []*caseload.Case, evs ...*audit.Entry) error {
+	err := s.inTx(ctx, "create cases", func(tx *sql.Tx) error {
+		for _, h := range hs {
+			if err := insertHousehold(ctx, tx, h); err != nil {
+				return err
+			}
+		}
+		return s.createCases(ctx, tx, cs, evs)
+	})
+	if err == nil {
+		s.knowRuleSets(cs)
+	}
+	return err
+}
+
+// householdsExist checks in tx that every household the cases name is one
+// of their organisation's, 500 a query. On PostgreSQL it locks them for
+// share, so that a DeleteHousehold committing meanwhile waits, and then
+// takes the new members out as it does the others, rather than leaving
+// them in a household that is gone.
+func (s *Store) householdsExist(ctx context.Context, tx *sql.Tx, cs []*caseload.Case) error {
+	seen := map[[2]string]bool{}
+	var orgs []string
+	byOrg := map[string][]string{}
+	for _, c := range cs {
+		if c.Household == "" || seen[[2]string{c.Org, c.Household}] {
+			continue
+		}
+		seen[[2]string{c.Org, c.Household}] = true
+		if byOrg[c.Org] == nil {
+			orgs = append(orgs, c.Org)
+		}
+		byOrg[c.Org] = append(byOrg[c.Org], c.Household)
+	}
+	lock := ""
+	if s.d.name == "postgres" {
+		lock = " FOR SHARE"
+	}
+	for _, org := range orgs {
+		for ids := byOrg[org]; len(ids) > 0; {
+			part := ids[:min(500, len(ids))]
+			ids = ids[len(part):]
+			args := make([]any, 0, len(part)+1)
+			args = append(args, org)
+			for _, id := range part {
+				args = append(args, id)
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT id FROM households WHERE org = $1 AND id IN (`+inList(2, len(part))+`)`+lock, args...)
+			if err != nil {
+				return err
+			}
+			n := 0
+			for rows.Next() {
+				n++
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				return err
+			}
+			if n != len(part) {
+				return caseload.ErrNoHousehold
+			}
+		}
+	}
+	return nil
 }
 
 // setHousehold makes c, at c.Version, a member of household in tx.

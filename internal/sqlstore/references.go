@@ -26,7 +26,7 @@ func (s *Store) CasesByReference(ctx context.Context, org string, refs []string)
 			marks[i] = fmt.Sprintf("$%d", i+2)
 		}
 		rows, err := s.query(ctx, `SELECT id, org, reference, history, notes, created_us, updated_us, version,
-				identity, passport_index, assignee, team, closed_us
+				identity, passport_index, assignee, team, closed_us, household
 			FROM cases WHERE org = $1 AND reference IN (`+strings.Join(marks, ",")+`) ORDER BY id`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: cases by reference: %w", err)
