@@ -167,7 +167,11 @@ func (s *Server) adminImport(w http.ResponseWriter, r *http.Request) error {
 		}
 		if m := reCaseIndex.FindStringSubmatch(ae.Field); m != nil && ae.Code == caseload.EExists {
 			i, _ := strconv.Atoi(m[1])
-			if i < len(b.Cases) {
+			switch {
+			case i >= len(b.Cases):
+			case m[2] == "household":
+				return refuse("file", p.T("admin.import.household_exists", "label", b.Cases[i].Household))
+			default:
 				return refuse("file", p.T("admin.import.exists", "ref", b.Cases[i].Reference))
 			}
 		}
@@ -177,4 +181,4 @@ func (s *Server) adminImport(w http.ResponseWriter, r *http.Request) error {
 	return s.renderData(w, r, http.StatusOK, v, true)
 }
 
-var reCaseIndex = regexp.MustCompile(`^cases\[(\d+)\]`)
+var reCaseIndex = regexp.MustCompile(`^cases\[(\d+)\]\.(id|household)$`)
