@@ -71,7 +71,11 @@ func DecodeBundle(plain []byte) (*Bundle, error) {
 		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return nil, Errorf(EInvalid, te.Field, "not an export: wrong type %s", te.Value)
+			field := te.Field
+			if field == "" {
+				field = "body" // the whole file is of the wrong type
+			}
+			return nil, Errorf(EInvalid, field, "not an export: wrong type %s", te.Value)
 		}
 		return nil, Errorf(EInvalid, "body", "not an export: %s", err.Error())
 	}
