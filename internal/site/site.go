@@ -266,6 +266,17 @@ const (
 // Render renders the page in l, with the form's values and the answer
 // (or the problem) when the server answers the form.
 func (s *Site) Render(l i18n.Lang, f checker.Form, v *checker.View, pr *checker.Problem) ([]byte, error) {
+	var b bytes.Buffer
+	if err := s.page.Execute(&b, s.data(l, f, v, pr, false)); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// data is what the page in l is rendered from. In the single file the
+// language links name a language in the address (#hl=zh) instead of
+// another file, and the form posts nowhere.
+func (s *Site) data(l i18n.Lang, f checker.Form, v *checker.View, pr *checker.Problem, single bool) pageData {
 	// The packs by their names in the reader's language where the
 	// catalogue has one; the first is the family visit unless the form
 	// chose another.
@@ -283,14 +294,21 @@ func (s *Site) Render(l i18n.Lang, f checker.Form, v *checker.View, pr *checker.
 		}
 		f["rule"] = defaultPack
 	}
+	action := s.opts.Action
+	if single {
+		action = ""
+	}
 	d := pageData{
-		Lang: l, P: s.opts.Catalog.Printer(l), CSP: s.CSP(), Packs: packs, Action: s.opts.Action,
+		Lang: l, P: s.opts.Catalog.Printer(l), CSP: s.CSP(), Packs: packs, Action: action,
 		HasModule: len(s.opts.Module.WASM) > 0, Form: f, Trips: tripRows, Exts: extRows, View: v, Problem: pr,
 	}
 	for _, x := range i18n.Choices {
 		href := pageFile[x]
 		if x == i18n.English {
 			href += "?hl=en" // the English page otherwise follows the browser's language
+		}
+		if single {
+			href = "#hl=" + string(x)
 		}
 		d.Langs = append(d.Langs, langLink{Code: string(x), Name: langNames[x], Href: href, Current: x == l})
 	}
@@ -307,11 +325,7 @@ func (s *Site) Render(l i18n.Lang, f checker.Form, v *checker.View, pr *checker.
 			break
 		}
 	}
-	var b bytes.Buffer
-	if err := s.page.Execute(&b, d); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return d
 }
 
 // PageFile names the page of a language.
