@@ -17,7 +17,7 @@ import (
 // that works opened from disk (docs/checker.md).
 func runSite(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("site", stderr)
-	out := fs.String("out", "", "write the site into `DIR` (this, --single, or both, are required)")
+	out := fs.String("out", "", "write the site into `DIR` (give --out, --single or both)")
 	single := fs.String("single", "", "write the checker as one self-contained `FILE.html` that works opened from disk with no network, and its SHA-256 as FILE.html.sha256")
 	moduleDir := fs.String("module", "", "take visaclock.wasm and wasm_exec.js from `DIR` (default: the module built into this binary)")
 	post := fs.String("post", "", "with scripts off, send the form to the visaclock server at `URL` (ending in /check/); default: the page asks for scripts")

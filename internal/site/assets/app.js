@@ -286,8 +286,8 @@
   // the person typed, and the answer, follow into the new language.
   if (single) {
     window.addEventListener("hashchange", function () {
-      var l = hashLang() || "en";
-      if (l === lang) return;
+      var l = hashLang();
+      if (!l || l === lang) return; // another fragment, or a language not in the file
       var values = started ? fields() : null;
       var answered = !$("answer").hidden;
       swap(l);
