@@ -86,7 +86,7 @@ func writeSingle(s *site.Site, file string, stdout io.Writer) error {
 	}
 	sum := fmt.Sprintf("%x", sha256.Sum256(b))
 	if err := os.WriteFile(file+".sha256", []byte(sum+"  "+filepath.Base(file)+"\n"), 0o644); err != nil {
-		return err
+		return fmt.Errorf("site: --single: %w", err)
 	}
 	_, err = fmt.Fprintf(stdout, "wrote %s (%d bytes) and %s.sha256\nSHA-256 %s\n", file, len(b), file, sum)
 	return err

@@ -4,6 +4,8 @@
 // service worker that keeps them all for use without the network. The same
 // files are written by `visaclock site` and served by `visaclock serve` at
 // /check/, which also answers the page's form when scripts are off.
+// Site.Single makes the same checker as one HTML file, with everything in
+// it, that works opened from disk with no network.
 //
 // The module is built from cmd/visaclock-wasm by `go generate
 // ./internal/site` into module/, which the binary embeds; a binary built
