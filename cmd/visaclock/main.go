@@ -73,6 +73,7 @@ Usage:
   visaclock serve [--addr 127.0.0.1:8080] [--db URL|FILE] [--data DIR] [--rules DIR] [--tz ZONE]
                   [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR] [--url URL]
   visaclock site --out DIR [--module DIR] [--post URL]   (the private checker as static files)
+  visaclock site --single FILE.html [--module DIR]   (one file to send: works opened from disk)
   visaclock migrate [--db URL|FILE] [--data DIR]
   visaclock orgs add --name NAME [--url URL] [--db URL|FILE] [--data DIR]
   visaclock keys new [--id N]

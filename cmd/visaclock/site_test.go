@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"visaclock/internal/packs"
+	"visaclock/internal/site"
 	"visaclock/internal/site/sitetest"
 )
 
@@ -225,12 +226,82 @@ func TestSiteCommand(t *testing.T) {
 	}
 }
 
+// TestSiteCommandSingle writes the single file with the module built from
+// this checkout, and checks what a recipient can: the checksum printed and
+// written beside it, the module inside byte for byte, and no address in
+// it but the one in a comment of the Go release's wasm_exec.js.
+func TestSiteCommandSingle(t *testing.T) {
+	mod, modDir := sitetest.Module(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "visaclock-checker.html")
+	stdout, stderr, err := runCLI(t, "", "site", "--single", file, "--module", modDir)
+	if err != nil {
+		t.Fatalf("site --single: %v\n%s", err, stderr)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := fmt.Sprintf("%x", sha256.Sum256(b))
+	if want := fmt.Sprintf("wrote %s (%d bytes) and %s.sha256\nSHA-256 %s\n", file, len(b), file, sum); stdout != want {
+		t.Errorf("site --single said\n%s\nwant\n%s", stdout, want)
+	}
+	side, err := os.ReadFile(file + ".sha256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := sum + "  visaclock-checker.html\n"; string(side) != want {
+		t.Errorf("the .sha256 file holds %q, want %q (as sha256sum writes it)", side, want)
+	}
+	if exe, err := exec.LookPath("sha256sum"); err == nil {
+		check := exec.Command(exe, "-c", "visaclock-checker.html.sha256")
+		check.Dir = dir
+		if out, err := check.CombinedOutput(); err != nil || !strings.Contains(string(out), "visaclock-checker.html: OK") {
+			t.Errorf("sha256sum -c: %v: %s", err, out)
+		}
+	}
+	got, err := site.SingleModule(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, mod.WASM) {
+		t.Errorf("the module in the file decodes to %d bytes that are not the module's %d", len(got), len(mod.WASM))
+	}
+	rest := strings.Replace(string(b), string(mod.Exec), "", 1)
+	if len(rest) == len(b) {
+		t.Fatal("wasm_exec.js is not in the file as it is")
+	}
+	if i := strings.Index(rest, "://"); i >= 0 {
+		t.Errorf("the file names an address outside wasm_exec.js: %.80q", rest[max(0, i-30):])
+	}
+	if len(b) > 3<<20 {
+		t.Errorf("the single file is %d bytes; the compressed module should keep it under 3 MB", len(b))
+	}
+	t.Logf("single file: %d bytes (module %d raw)", len(b), len(mod.WASM))
+
+	// Both at once: the site and the file.
+	out := t.TempDir()
+	stdout, _, err = runCLI(t, "", "site", "--out", out, "--single", filepath.Join(out, "one.html"), "--module", modDir)
+	if err != nil || !strings.Contains(stdout, "wrote 11 files") || !strings.Contains(stdout, "one.html.sha256") {
+		t.Errorf("site --out --single: %v: %q", err, stdout)
+	}
+}
+
+// sitetestDir is the module's directory, for cases that get past the flags.
+func sitetestDir(t *testing.T) string {
+	_, dir := sitetest.Module(t)
+	return dir
+}
+
 func TestSiteCommandErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"site"}, "--out DIR is required"},
+		{[]string{"site"}, "--out DIR or --single FILE.html is required"},
+		{[]string{"site", "--single", filepath.Join(t.TempDir(), "checker.txt")}, `--single "`},
+		{[]string{"site", "--single", filepath.Join(t.TempDir(), "checker.html"), "--post", "https://example.org/check/"}, "--post applies to the site written by --out"},
+		{[]string{"site", "--single", filepath.Join(t.TempDir(), "no", "such", "dir", "checker.html"), "--module", sitetestDir(t)}, "--single"},
 		{[]string{"site", "--out", t.TempDir(), "--module", t.TempDir()}, "must hold visaclock.wasm and wasm_exec.js"},
 		{[]string{"site", "--out", t.TempDir(), "--post", "ftp://x/check/"}, "--post"},
 		{[]string{"site", "--out", t.TempDir(), "--post", "https://example.org/"}, `--post "https://example.org/"`},

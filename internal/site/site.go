@@ -4,6 +4,8 @@
 // service worker that keeps them all for use without the network. The same
 // files are written by `visaclock site` and served by `visaclock serve` at
 // /check/, which also answers the page's form when scripts are off.
+// Site.Single makes the same checker as one HTML file, with everything in
+// it, that works opened from disk with no network.
 //
 // The module is built from cmd/visaclock-wasm by `go generate
 // ./internal/site` into module/, which the binary embeds; a binary built
@@ -266,6 +268,17 @@ const (
 // Render renders the page in l, with the form's values and the answer
 // (or the problem) when the server answers the form.
 func (s *Site) Render(l i18n.Lang, f checker.Form, v *checker.View, pr *checker.Problem) ([]byte, error) {
+	var b bytes.Buffer
+	if err := s.page.Execute(&b, s.data(l, f, v, pr, false)); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// data is what the page in l is rendered from. In the single file the
+// language links name a language in the address (#hl=zh) instead of
+// another file, and the form posts nowhere.
+func (s *Site) data(l i18n.Lang, f checker.Form, v *checker.View, pr *checker.Problem, single bool) pageData {
 	// The packs by their names in the reader's language where the
 	// catalogue has one; the first is the family visit unless the form
 	// chose another.
@@ -283,14 +296,21 @@ func (s *Site) Render(l i18n.Lang, f checker.Form, v *checker.View, pr *checker.
 		}
 		f["rule"] = defaultPack
 	}
+	action := s.opts.Action
+	if single {
+		action = ""
+	}
 	d := pageData{
-		Lang: l, P: s.opts.Catalog.Printer(l), CSP: s.CSP(), Packs: packs, Action: s.opts.Action,
+		Lang: l, P: s.opts.Catalog.Printer(l), CSP: s.CSP(), Packs: packs, Action: action,
 		HasModule: len(s.opts.Module.WASM) > 0, Form: f, Trips: tripRows, Exts: extRows, View: v, Problem: pr,
 	}
 	for _, x := range i18n.Choices {
 		href := pageFile[x]
 		if x == i18n.English {
 			href += "?hl=en" // the English page otherwise follows the browser's language
+		}
+		if single {
+			href = "#hl=" + string(x)
 		}
 		d.Langs = append(d.Langs, langLink{Code: string(x), Name: langNames[x], Href: href, Current: x == l})
 	}
@@ -307,11 +327,7 @@ func (s *Site) Render(l i18n.Lang, f checker.Form, v *checker.View, pr *checker.
 			break
 		}
 	}
-	var b bytes.Buffer
-	if err := s.page.Execute(&b, d); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return d
 }
 
 // PageFile names the page of a language.

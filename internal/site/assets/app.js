@@ -1,28 +1,71 @@
 // The checker page: the engine runs here, in the WebAssembly module; no
 // request leaves the page once the module has loaded. Nothing is stored
 // unless the person presses "Keep", and then only in this browser.
+//
+// The same script runs in the single file (`visaclock site --single`),
+// which carries the module gzip-compressed in base64 and every language
+// as a <template>: there the module is compiled from those bytes, and the
+// language links swap the page in place.
 "use strict";
 (function () {
   var KEY = "visaclock.checker";
   var body = document.body;
-  var lang = body.dataset.lang;
+  var packed = document.getElementById("visaclock-module");
+  var single = !!packed;
+  var form, ready, lang, started = false;
+  var $ = function (id) { return document.getElementById(id); };
 
-  // The English page follows the browser's language once, unless the
-  // person chose English (?hl=en).
-  if (lang === "en" && location.search.indexOf("hl=") < 0) {
+  // The language the browser asks for, when it is one of the checker's
+  // other than English ("" otherwise).
+  function browserLang() {
     var langs = navigator.languages || [navigator.language || ""];
     for (var i = 0; i < langs.length; i++) {
       var l = langs[i].toLowerCase();
-      if (l.indexOf("en") === 0) break;
-      if (l === "ko-kp" || l === "ko-cn" || /^ko-.*-(kp|cn)$/.test(l)) { location.replace("ko-KP.html"); return; }
-      if (l.indexOf("ko") === 0) { location.replace("ko.html"); return; }
-      if (l.indexOf("zh") === 0) { location.replace("zh.html"); return; }
+      if (l.indexOf("en") === 0) return "";
+      if (l === "ko-kp" || l === "ko-cn" || /^ko-.*-(kp|cn)$/.test(l)) return "ko-KP";
+      if (l.indexOf("ko") === 0) return "ko";
+      if (l.indexOf("zh") === 0) return "zh";
     }
+    return "";
   }
 
-  var form = document.getElementById("check");
-  var ready = document.getElementById("ready-msg");
-  var $ = function (id) { return document.getElementById(id); };
+  // The English page follows the browser's language once, unless the
+  // person chose English (?hl=en).
+  if (!single && body.dataset.lang === "en" && location.search.indexOf("hl=") < 0) {
+    var want = browserLang();
+    if (want) { location.replace(want + ".html"); return; }
+  }
+
+  function bind() {
+    form = $("check");
+    ready = $("ready-msg");
+    lang = body.dataset.lang;
+  }
+
+  // The language named by the single file's address (#hl=zh), if it has it.
+  function hashLang() {
+    var m = /^#hl=([A-Za-z-]+)$/.exec(location.hash);
+    return m && document.querySelector('template[data-lang="' + m[1] + '"]') ? m[1] : "";
+  }
+
+  // swap puts the single file's page in language l in place of the one
+  // shown; the templates and scripts stay.
+  function swap(l) {
+    var t = document.querySelector('template[data-lang="' + l + '"]');
+    var kids = Array.prototype.slice.call(body.children);
+    kids.forEach(function (k) { if (k.tagName !== "TEMPLATE" && k.tagName !== "SCRIPT") k.remove(); });
+    body.insertBefore(t.content.cloneNode(true), document.querySelector("body > template"));
+    document.documentElement.lang = l;
+    document.title = t.dataset.title;
+    body.dataset.lang = l;
+    bind();
+  }
+
+  bind();
+  if (single) {
+    var first = hashLang() || (location.hash ? "" : browserLang());
+    if (first && first !== lang) swap(first);
+  }
 
   function today() {
     var d = new Date();
@@ -152,6 +195,13 @@
     m.httpEquiv = "Content-Security-Policy";
     m.content = "connect-src 'none'";
     document.head.appendChild(m);
+    started = true;
+    wire(true);
+  }
+
+  // wire makes the page shown answer with the module; restore fills the
+  // form from what "Keep" stored.
+  function wire(restore) {
     ready.textContent = ready.dataset.ready;
     ready.hidden = false;
     $("keep").hidden = false;
@@ -191,7 +241,7 @@
         check();
       });
     });
-    var kept = localStorage.getItem(KEY);
+    var kept = restore && localStorage.getItem(KEY);
     if (kept) {
       try { setForm(JSON.parse(kept)); check(); } catch (err) { localStorage.removeItem(KEY); }
     }
@@ -203,17 +253,54 @@
   ready.hidden = false;
   globalThis.onvisaclockready = start;
   var go = new globalThis.Go();
-  // A server that sends the module with another type than
-  // application/wasm defeats instantiateStreaming: compile it from bytes.
-  WebAssembly.instantiateStreaming(fetch("visaclock.wasm"), go.importObject).catch(function () {
-    return fetch("visaclock.wasm").then(function (r) { return r.arrayBuffer(); })
-      .then(function (b) { return WebAssembly.instantiate(b, go.importObject); });
-  }).then(function (r) {
+  // load may throw (a damaged file): that too says the checker failed.
+  Promise.resolve().then(load).then(function (r) {
     go.run(r.instance);
   }).catch(function () {
     ready.textContent = ready.dataset.failed;
   });
-  if ("serviceWorker" in navigator && location.protocol !== "file:") {
+  if ("serviceWorker" in navigator && !single && location.protocol !== "file:") {
     navigator.serviceWorker.register("sw.js").catch(function () {});
+  }
+
+  function load() {
+    if (single) {
+      // Compiled from the bytes in the page: a page opened from a file
+      // may not fetch, not even its own files.
+      var bin = atob(packed.textContent);
+      var zipped = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i++) zipped[i] = bin.charCodeAt(i);
+      packed.remove();
+      var stream = new Blob([zipped]).stream().pipeThrough(new DecompressionStream("gzip"));
+      return new Response(stream).arrayBuffer().then(function (b) { return WebAssembly.instantiate(b, go.importObject); });
+    }
+    // A server that sends the module with another type than
+    // application/wasm defeats instantiateStreaming: compile it from bytes.
+    return WebAssembly.instantiateStreaming(fetch("visaclock.wasm"), go.importObject).catch(function () {
+      return fetch("visaclock.wasm").then(function (r) { return r.arrayBuffer(); })
+        .then(function (b) { return WebAssembly.instantiate(b, go.importObject); });
+    });
+  }
+
+  // The single file's language links change the address's #hl=; what
+  // the person typed, and the answer, follow into the new language.
+  if (single) {
+    window.addEventListener("hashchange", function () {
+      var l = hashLang();
+      if (!l || l === lang) return; // another fragment, or a language not in the file
+      var values = started ? fields() : null;
+      var answered = !$("answer").hidden;
+      swap(l);
+      if (!started) {
+        ready.textContent = ready.dataset.loading;
+        ready.hidden = false;
+        return;
+      }
+      wire(false);
+      setForm(values);
+      if (answered) check();
+      var cur = document.querySelector('.langs [aria-current="page"]');
+      if (cur) cur.focus();
+    });
   }
 })();
