@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -28,6 +29,10 @@ func runCasesImport(ctx context.Context, now func() time.Time, args []string, st
 		return err
 	}
 	data, err := readCapped(ctx, path, nil, caseimport.MaxBytes)
+	var big *tooLargeError
+	if errors.As(err, &big) {
+		big.hint = "import it in parts"
+	}
 	if err != nil {
 		return err
 	}

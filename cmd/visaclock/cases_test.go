@@ -66,6 +66,19 @@ func testCasesImport(t *testing.T, db []string) {
 		}
 	}
 
+	// A file over the cap is refused by its size, naming the cap, before
+	// anything reads it whole (a sparse file: no disk is used).
+	huge := filepath.Join(t.TempDir(), "huge.csv")
+	if err := os.WriteFile(huge, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, 33<<20); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cmd(huge); status(err) != 1 || !strings.Contains(err.Error(), "larger than 32 MiB") || !strings.Contains(err.Error(), "import it in parts") {
+		t.Errorf("a file over the cap: %v (status %d)", err, status(err))
+	}
+
 	if _, err := runCmd(t, append([]string{"orgs", "add", "--name", "Two"}, store...)...); err != nil {
 		t.Fatal(err)
 	}

@@ -19,10 +19,15 @@ const maxSecretFile = 1 << 20
 type tooLargeError struct {
 	name  string
 	limit int64
+	hint  string // what to do instead; empty: the histories' hint
 }
 
 func (e *tooLargeError) Error() string {
-	return fmt.Sprintf("%s: larger than %d MiB (%d bytes), the most visaclock reads as one file here; check --batch reads one history a line", e.name, e.limit>>20, e.limit)
+	hint := e.hint
+	if hint == "" {
+		hint = "check --batch reads one history a line"
+	}
+	return fmt.Sprintf("%s: larger than %d MiB (%d bytes), the most visaclock reads as one file here; %s", e.name, e.limit>>20, e.limit, hint)
 }
 
 // readInput reads the named file, or standard input for "-", up to
