@@ -326,3 +326,34 @@ func TestVisaFieldErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalReasonBounded: a reason for refusal is at most
+// MaxRefusalReason characters, counted as characters, not bytes, so that a
+// Chinese reason of 500 characters passes and 501 do not.
+func TestRefusalReasonBounded(t *testing.T) {
+	reg := embedded(t)
+	for _, tt := range []struct {
+		reason string
+		code   string
+	}{
+		{strings.Repeat("拒", stay.MaxRefusalReason), ""},
+		{strings.Repeat("a", stay.MaxRefusalReason+1), "refusal_reason_too_long"},
+		{strings.Repeat("拒", stay.MaxRefusalReason+1), "refusal_reason_too_long"},
+	} {
+		h := stay.History{
+			AsOf:   dt("2026-06-01"),
+			Grants: []stay.Grant{{ID: "q2", Rule: "cn-family-visit", StayDays: 60}},
+			Trips:  []stay.Trip{{Entry: dt("2026-03-01")}},
+			Extensions: []stay.Extension{{Filed: dt("2026-04-10"), RequestedDays: 30, Outcome: stay.Refused,
+				Decided: dt("2026-04-20"), RefusalReason: tt.reason}},
+		}
+		_, err := stay.Prepare(&h, reg.Lookup)
+		var fe *stay.FieldError
+		switch {
+		case tt.code == "" && err != nil:
+			t.Errorf("%d characters: %v, want none", len([]rune(tt.reason)), err)
+		case tt.code != "" && (!errors.As(err, &fe) || fe.Code != tt.code || fe.Path != "extensions[0].refusal_reason"):
+			t.Errorf("%d characters: %v, want %s at extensions[0].refusal_reason", len([]rune(tt.reason)), err, tt.code)
+		}
+	}
+}

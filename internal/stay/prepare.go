@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"visaclock/internal/date"
 	"visaclock/internal/rules"
@@ -114,8 +115,12 @@ var ErrorCodes = []string{
 	"no_stay", "entry_required", "exit_before_entry", "out_of_force", "open_trip", "overlap", "grant_unused",
 	"filed_outside_trip", "granted_until_early", "no_extension", "filed_required", "requested_both", "outcome_required",
 	"pending_decided", "pending_granted", "decided_required", "decided_before_filed", "granted_length", "refused_granted",
-	"refusal_reason_not_refused", "granted_months_no_eom", "nationality_required",
+	"refusal_reason_not_refused", "granted_months_no_eom", "nationality_required", "refusal_reason_too_long",
 }
+
+// MaxRefusalReason is the longest reason for a refusal, in characters: room
+// for the words of a decision, not for a document.
+const MaxRefusalReason = 500
 
 func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
 
@@ -455,6 +460,9 @@ func checkExtension(path elem, e *Extension, p *rules.Pack) error {
 	}
 	if e.RefusalReason != "" && e.Outcome != Refused {
 		return fieldErr(path.f("refusal_reason"), "refusal_reason_not_refused", "only a refused application has a refusal reason")
+	}
+	if len(e.RefusalReason) > MaxRefusalReason && utf8.RuneCountInString(e.RefusalReason) > MaxRefusalReason {
+		return fieldErr(path.f("refusal_reason"), "refusal_reason_too_long", "at most %d characters", MaxRefusalReason)
 	}
 	if e.GrantedMonths != 0 && p.Extension.EndOfMonth == 0 {
 		return fieldErr(path.f("granted_months"), "granted_months_no_eom", "rule %s states no end-of-month rule; give granted_until instead", p.ID)
