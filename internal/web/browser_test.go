@@ -413,7 +413,6 @@ func TestBrowserFlow(t *testing.T) {
 	e := newEnv(t, openSQLite, nil)
 	e.Clock.Set("2026-03-10")
 	c := newChrome(t, exe, e)
-	start := time.Now()
 
 	// Without a session the dashboard sends people to the login page.
 	if st := c.open("/"); st != http.StatusOK || !strings.HasPrefix(c.location(), "/login?next=") {
@@ -588,7 +587,6 @@ func TestBrowserFlow(t *testing.T) {
 		}
 		c.noLoggedErrors("the case page in " + string(tc.lang))
 	}
-	t.Logf("the flow took %v in the browser", time.Since(start).Round(time.Millisecond))
 }
 
 // seedDay is the day of the seeded caseload.
@@ -808,7 +806,6 @@ func TestBrowserAccessibility(t *testing.T) {
 	ids := seedCaseload(t, e)
 	c := newChrome(t, exe, e)
 	a := &auditor{c: c, axe: axe}
-	start := time.Now()
 	dir := artifacts(t)
 
 	c.open("/login")
@@ -933,7 +930,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "axe-report.txt"), []byte(fmt.Sprintf("axe-core %s on %d pages\n\n%s", axeVersion, a.pages, a.report.String())), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("axe-core %s audited %d pages in %v; report: %s", axeVersion, a.pages, time.Since(start).Round(time.Millisecond), filepath.Join(dir, "axe-report.txt"))
+	t.Logf("axe-core %s audited %d pages; report: %s", axeVersion, a.pages, filepath.Join(dir, "axe-report.txt"))
 }
 
 // TestBrowserScreenshots saves the dashboard, with cases in each state, and
