@@ -52,9 +52,9 @@ func (s *Server) partForm(w http.ResponseWriter, r *http.Request, n int) error {
 	}
 	pr, p := principal(r), s.printer(r)
 	f := r.PostForm
-	version, err := strconv.ParseInt(f.Get("version"), 10, 64)
-	if err != nil || version < 1 {
-		return errStatus(http.StatusBadRequest, "bad request", "version", "the form has no version; reload the page")
+	version, err := formVersion(f, "version")
+	if err != nil {
+		return err
 	}
 	errs := fieldErrors{}
 	formKey := part
@@ -211,4 +211,15 @@ func partField(path string) string {
 		return path[i+1:]
 	}
 	return "form"
+}
+
+// formVersion reads the version a form was shown at, from its field name:
+// a form without one is refused rather than written over whatever is
+// stored now.
+func formVersion(f url.Values, name string) (int64, error) {
+	version, err := strconv.ParseInt(f.Get(name), 10, 64)
+	if err != nil || version < 1 {
+		return 0, errStatus(http.StatusBadRequest, "bad request", "version", "the form has no version; reload the page")
+	}
+	return version, nil
 }

@@ -97,9 +97,9 @@ func (s *Server) householdTripForm(w http.ResponseWriter, r *http.Request) error
 	}
 	checked := map[string]bool{}
 	for _, m := range f["member"] {
-		version, err := strconv.ParseInt(f.Get("version."+m), 10, 64)
-		if err != nil || version < 1 {
-			return errStatus(http.StatusBadRequest, "bad request", "version", "the form has no version; reload the page")
+		version, err := formVersion(f, "version."+m)
+		if err != nil {
+			return err
 		}
 		checked[m] = true
 		t.Members = append(t.Members, caseload.MemberVersion{ID: m, Versions: []int64{version}})
@@ -181,9 +181,9 @@ func (s *Server) householdLabelForm(w http.ResponseWriter, r *http.Request) erro
 	}
 	pr, p := principal(r), s.printer(r)
 	id, f := r.PathValue("id"), r.PostForm
-	version, err := strconv.ParseInt(f.Get("version"), 10, 64)
-	if err != nil || version < 1 {
-		return errStatus(http.StatusBadRequest, "bad request", "version", "the form has no version; reload the page")
+	version, err := formVersion(f, "version")
+	if err != nil {
+		return err
 	}
 	label := strings.TrimSpace(f.Get("label"))
 	if _, err := s.Service.RenameHousehold(r.Context(), pr, id, []int64{version}, label); err != nil {
@@ -223,9 +223,9 @@ func (s *Server) householdDeleteForm(w http.ResponseWriter, r *http.Request) err
 	if err := parseForm(r); err != nil {
 		return err
 	}
-	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
-	if err != nil || version < 1 {
-		return errStatus(http.StatusBadRequest, "bad request", "version", "the form has no version; reload the page")
+	version, err := formVersion(r.PostForm, "version")
+	if err != nil {
+		return err
 	}
 	if err := s.Service.DeleteHousehold(r.Context(), principal(r), r.PathValue("id"), []int64{version}); err != nil {
 		return err
@@ -264,9 +264,9 @@ func (s *Server) householdJoinForm(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	f := r.PostForm
-	version, err := strconv.ParseInt(f.Get("version"), 10, 64)
-	if err != nil || version < 1 {
-		return errStatus(http.StatusBadRequest, "bad request", "version", "the form has no version; reload the page")
+	version, err := formVersion(f, "version")
+	if err != nil {
+		return err
 	}
 	c, err := s.Service.AddMember(r.Context(), principal(r), f.Get("household"), f.Get("case"), []int64{version})
 	if err != nil {
@@ -282,9 +282,9 @@ func (s *Server) householdLeaveForm(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	f := r.PostForm
-	version, err := strconv.ParseInt(f.Get("version"), 10, 64)
-	if err != nil || version < 1 {
-		return errStatus(http.StatusBadRequest, "bad request", "version", "the form has no version; reload the page")
+	version, err := formVersion(f, "version")
+	if err != nil {
+		return err
 	}
 	c, err := s.Service.RemoveMember(r.Context(), principal(r), r.PathValue("id"), f.Get("case"), []int64{version})
 	if err != nil {
